@@ -1,0 +1,192 @@
+//! Newtypes over fixed-size public byte strings.
+//!
+//! Every role of 32 (or 16) bytes gets its own type, with conversions after
+//! the Rust API Guidelines (C-CONV): `as_bytes` borrows, `to_bytes` copies,
+//! `from_bytes` builds, `TryFrom<&[u8]>` checks the length. Equality is in
+//! constant time even for public values: a word may be the *next* payword of a
+//! wallet, which is secret until it is spent.
+
+use core::fmt;
+
+/// The error of `TryFrom<&[u8]>` for fixed-size byte newtypes: the slice had
+/// the wrong length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LengthError {
+    /// The length the type needs.
+    pub expected: usize,
+    /// The length that was given.
+    pub actual: usize,
+}
+
+impl fmt::Display for LengthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "expected {} bytes, got {}",
+            self.expected, self.actual
+        )
+    }
+}
+
+impl core::error::Error for LengthError {}
+
+pub(crate) fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    for b in bytes {
+        write!(f, "{b:02x}")?;
+    }
+    Ok(())
+}
+
+/// Parses exactly `N` bytes of hex (either case).
+pub(crate) fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    let s = s.as_bytes();
+    if s.len() != N.checked_mul(2)? {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (o, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
+        *o = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    }
+    Some(out)
+}
+
+/// Defines a public fixed-size byte newtype with the crate's conversions.
+macro_rules! byte_newtype {
+    ($(#[$meta:meta])* $name:ident, $len:expr) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Hash)]
+        pub struct $name([u8; $len]);
+
+        impl $name {
+            /// Length in bytes.
+            pub const LEN: usize = $len;
+
+            /// Wraps the bytes.
+            #[must_use]
+            #[inline]
+            pub const fn from_bytes(bytes: [u8; $len]) -> Self {
+                Self(bytes)
+            }
+
+            /// Borrows the bytes.
+            #[must_use]
+            #[inline]
+            pub const fn as_bytes(&self) -> &[u8; $len] {
+                &self.0
+            }
+
+            /// Copies the bytes out.
+            #[must_use]
+            #[inline]
+            pub const fn to_bytes(&self) -> [u8; $len] {
+                self.0
+            }
+        }
+
+        impl From<[u8; $len]> for $name {
+            fn from(bytes: [u8; $len]) -> Self {
+                Self(bytes)
+            }
+        }
+
+        impl From<$name> for [u8; $len] {
+            fn from(v: $name) -> Self {
+                v.0
+            }
+        }
+
+        impl TryFrom<&[u8]> for $name {
+            type Error = $crate::bytes::LengthError;
+
+            fn try_from(bytes: &[u8]) -> Result<Self, Self::Error> {
+                <[u8; $len]>::try_from(bytes).map(Self).map_err(|_| {
+                    $crate::bytes::LengthError {
+                        expected: $len,
+                        actual: bytes.len(),
+                    }
+                })
+            }
+        }
+
+        impl subtle::ConstantTimeEq for $name {
+            fn ct_eq(&self, other: &Self) -> subtle::Choice {
+                self.0.ct_eq(&other.0)
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                subtle::ConstantTimeEq::ct_eq(self, other).into()
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(concat!(stringify!($name), "("))?;
+                $crate::bytes::write_hex(f, &self.0)?;
+                f.write_str(")")
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                $crate::bytes::write_hex(f, &self.0)
+            }
+        }
+
+        impl core::str::FromStr for $name {
+            type Err = $crate::bytes::HexError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $crate::bytes::parse_hex::<$len>(s)
+                    .map(Self)
+                    .ok_or($crate::bytes::HexError { expected_len: $len })
+            }
+        }
+    };
+}
+
+pub(crate) use byte_newtype;
+
+/// The error of `FromStr` for byte newtypes: not exactly `2 × expected_len`
+/// hex digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HexError {
+    /// The number of bytes the hex string should encode.
+    pub expected_len: usize,
+}
+
+impl fmt::Display for HexError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "expected {} hex digits",
+            self.expected_len.saturating_mul(2)
+        )
+    }
+}
+
+impl core::error::Error for HexError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_parses_both_cases_and_rejects_junk() {
+        assert_eq!(parse_hex::<2>("aBcD"), Some([0xab, 0xcd]));
+        assert_eq!(parse_hex::<2>("abc"), None);
+        assert_eq!(parse_hex::<2>("abcg"), None);
+        assert_eq!(parse_hex::<2>("abcdef"), None);
+    }
+}

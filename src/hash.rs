@@ -1,0 +1,406 @@
+//! Tweakable hashes: the one primitive every other layer is built on.
+//!
+//! Every hash the crate computes is *domain-separated* by a [`Tweak`]: a
+//! [`Role`] tag, the 16-byte [`ChainId`] of the structure it belongs to, and a
+//! 32-bit position. Two chains with different ids, or two positions in one
+//! chain, never share a step function, so an attacker who sees many chain words
+//! gains nothing from attacking them all at once (the multi-target argument of
+//! Hülsing–Rijneveld–Song; RFC 8554 does the same with `I‖q‖i‖j`).
+//!
+//! The tweak is 21 bytes (`role ‖ chain id ‖ position`, big-endian), so a chain
+//! step `tweak ‖ word` is 53 bytes and fits one SHA-256 block with its padding:
+//! one compression per step. [`Sha256`] builds that padded block itself and calls
+//! the compression function directly.
+//!
+//! The trait is sealed: the two implementations are [`Sha256`] (default) and
+//! [`Blake3`], mirrored at run time by [`HashAlg`] for wire tags. Neither `sha2`
+//! nor `blake3` types appear in the public API.
+
+use core::fmt;
+
+use sha2::Digest as _;
+
+use crate::chain::{ChainId, Word};
+
+/// What a hash call is for. Part of every [`Tweak`], so hashes made for one
+/// purpose can never be replayed as hashes for another.
+///
+/// The byte values are part of the known-answer vectors and never change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[repr(u8)]
+pub enum Role {
+    /// One step of a payment chain: `w_{i-1} = F(id, i, w_i)`.
+    ChainStep = 0x01,
+    /// Expansion of a secret seed into the top word `w_n` of a chain.
+    SeedExpand = 0x02,
+    /// A Merkle-tree leaf.
+    MerkleLeaf = 0x03,
+    /// An inner Merkle-tree node.
+    MerkleNode = 0x04,
+    /// A step of a one-time-signature chain.
+    OtsChain = 0x05,
+    /// The digest of a message that is about to be signed.
+    MessageDigest = 0x06,
+    /// Derivation of a sub-chain id (for example one denomination of a purse).
+    DeriveId = 0x07,
+}
+
+/// The domain separator of one hash call: role, chain id and position.
+///
+/// # Examples
+///
+/// ```
+/// use payword::{ChainId, Role, Tweak};
+///
+/// let t = Tweak::new(Role::ChainStep, ChainId::from_bytes([7; 16]), 42);
+/// assert_eq!(t.to_bytes()[0], 0x01);
+/// assert_eq!(&t.to_bytes()[17..], &42u32.to_be_bytes());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Tweak {
+    role: Role,
+    chain_id: ChainId,
+    position: u32,
+}
+
+impl Tweak {
+    /// Length of the encoded tweak in bytes.
+    pub const LEN: usize = 21;
+
+    /// A tweak for `role` at `position` of the structure `chain_id`.
+    #[must_use]
+    pub const fn new(role: Role, chain_id: ChainId, position: u32) -> Self {
+        Self {
+            role,
+            chain_id,
+            position,
+        }
+    }
+
+    /// The role tag.
+    #[must_use]
+    pub const fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The chain id.
+    #[must_use]
+    pub const fn chain_id(&self) -> &ChainId {
+        &self.chain_id
+    }
+
+    /// The position.
+    #[must_use]
+    pub const fn position(&self) -> u32 {
+        self.position
+    }
+
+    /// The 21-byte encoding `role ‖ chain id ‖ position (big-endian)`.
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; Self::LEN] {
+        let mut out = [0u8; Self::LEN];
+        self.write(&mut out);
+        out
+    }
+
+    #[inline(always)]
+    fn write(&self, out: &mut [u8; Self::LEN]) {
+        let (role, rest) = out.split_at_mut(1);
+        let (id, pos) = rest.split_at_mut(16);
+        role[0] = self.role as u8;
+        id.copy_from_slice(self.chain_id.as_bytes());
+        pos.copy_from_slice(&self.position.to_be_bytes());
+    }
+}
+
+/// The hash algorithm, as a run-time value (wire tag).
+///
+/// # Examples
+///
+/// ```
+/// use payword::HashAlg;
+///
+/// assert_eq!(HashAlg::from_tag(1), Some(HashAlg::Sha256));
+/// assert_eq!(HashAlg::Blake3.tag(), 2);
+/// assert_eq!(HashAlg::from_tag(0), None);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HashAlg {
+    /// SHA-256 (FIPS 180-4). The default.
+    #[default]
+    Sha256,
+    /// BLAKE3.
+    Blake3,
+}
+
+impl HashAlg {
+    /// The one-byte wire tag: 1 for SHA-256, 2 for BLAKE3.
+    #[must_use]
+    pub const fn tag(self) -> u8 {
+        match self {
+            Self::Sha256 => 1,
+            Self::Blake3 => 2,
+        }
+    }
+
+    /// The algorithm for a wire tag, or `None` for an unknown tag.
+    #[must_use]
+    pub const fn from_tag(tag: u8) -> Option<Self> {
+        match tag {
+            1 => Some(Self::Sha256),
+            2 => Some(Self::Blake3),
+            _ => None,
+        }
+    }
+
+    /// A short lower-case name (`"sha256"`, `"blake3"`).
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Sha256 => "sha256",
+            Self::Blake3 => "blake3",
+        }
+    }
+}
+
+impl fmt::Display for HashAlg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+pub(crate) mod sealed {
+    pub trait Sealed {}
+}
+
+/// A tweakable hash function with 32-byte output.
+///
+/// Sealed: implemented by [`Sha256`], [`Blake3`] and (with `std`) the counting
+/// wrapper [`Counting`](crate::Counting).
+///
+/// # Examples
+///
+/// ```
+/// use payword::{Blake3, ChainId, Sha256, TweakableHash, Word};
+///
+/// let id = ChainId::from_bytes([1; 16]);
+/// let w = Word::from_bytes([2; 32]);
+/// let a = Sha256::chain_step(&id, 5, &w);
+/// assert_ne!(a, Sha256::chain_step(&id, 6, &w));
+/// assert_ne!(a, Blake3::chain_step(&id, 5, &w));
+/// ```
+pub trait TweakableHash:
+    sealed::Sealed + Copy + Default + fmt::Debug + Eq + Send + Sync + 'static
+{
+    /// The run-time tag of this algorithm.
+    const ALG: HashAlg;
+
+    /// One chain step: `F(chain_id, position, word)`, the hash of
+    /// `Tweak(ChainStep, chain_id, position) ‖ word`.
+    ///
+    /// # Cost
+    ///
+    /// One compression (SHA-256: one 64-byte block; BLAKE3: one chunk).
+    fn chain_step(chain_id: &ChainId, position: u32, word: &Word) -> Word;
+
+    /// The hash of `tweak ‖ word`, one compression, for any role.
+    fn hash_word(tweak: &Tweak, word: &[u8; 32]) -> [u8; 32];
+
+    /// The hash of `tweak ‖ parts[0] ‖ parts[1] ‖ …`.
+    ///
+    /// Callers give the parts a fixed layout per role (fixed-width fields, or a
+    /// length before anything variable), so the concatenation is unambiguous.
+    fn hash_parts(tweak: &Tweak, parts: &[&[u8]]) -> [u8; 32];
+}
+
+/// SHA-256, the default hash.
+///
+/// A chain step costs exactly one call of the SHA-256 compression function on
+/// a block the crate pads itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Sha256;
+
+/// BLAKE3 (32-byte output, unkeyed; all domain separation is in the tweak).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Blake3;
+
+impl sealed::Sealed for Sha256 {}
+impl sealed::Sealed for Blake3 {}
+
+/// The SHA-256 initial hash value (FIPS 180-4, section 5.3.3).
+const SHA256_IV: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+/// SHA-256 of a message of at most 55 bytes given in pieces, with one
+/// compression. The pieces must add up to exactly `LEN` bytes.
+///
+/// This is what the one-block hashes of the crate (chain steps, and RFC 8554's
+/// `I‖q‖i‖j‖tmp` in LM-OTS) use.
+#[inline(always)]
+pub(crate) fn sha256_one_block<const LEN: usize>(pieces: &[&[u8]]) -> [u8; 32] {
+    const { assert!(LEN <= 55, "a one-block SHA-256 message is at most 55 bytes") };
+    let mut block = [0u8; 64];
+    let mut at = 0usize;
+    for piece in pieces {
+        let end = at.saturating_add(piece.len()).min(LEN);
+        if let (Some(dst), Some(src)) = (block.get_mut(at..end), piece.get(..end - at)) {
+            dst.copy_from_slice(src);
+        }
+        at = end;
+    }
+    debug_assert_eq!(at, LEN, "pieces must add up to LEN bytes");
+    block[LEN] = 0x80;
+    let bits = (LEN as u64) * 8;
+    block[56..].copy_from_slice(&bits.to_be_bytes());
+    let mut state = SHA256_IV;
+    sha2::block_api::compress256(&mut state, core::slice::from_ref(&block));
+    state_to_bytes(&state)
+}
+
+#[inline(always)]
+fn state_to_bytes(state: &[u32; 8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+impl TweakableHash for Sha256 {
+    const ALG: HashAlg = HashAlg::Sha256;
+
+    #[inline]
+    fn chain_step(chain_id: &ChainId, position: u32, word: &Word) -> Word {
+        Word::from_bytes(Self::hash_word(
+            &Tweak::new(Role::ChainStep, *chain_id, position),
+            word.as_bytes(),
+        ))
+    }
+
+    #[inline]
+    fn hash_word(tweak: &Tweak, word: &[u8; 32]) -> [u8; 32] {
+        // Build the single padded block directly: tweak (21) ‖ word (32) ‖ 0x80
+        // ‖ zeros ‖ bit length 424. One compression, no buffering.
+        let mut block = [0u8; 64];
+        let (head, tail) = block.split_at_mut(Tweak::LEN);
+        let mut t = [0u8; Tweak::LEN];
+        tweak.write(&mut t);
+        head.copy_from_slice(&t);
+        tail[..32].copy_from_slice(word);
+        tail[32] = 0x80;
+        block[56..].copy_from_slice(&(53u64 * 8).to_be_bytes());
+        let mut state = SHA256_IV;
+        sha2::block_api::compress256(&mut state, core::slice::from_ref(&block));
+        state_to_bytes(&state)
+    }
+
+    fn hash_parts(tweak: &Tweak, parts: &[&[u8]]) -> [u8; 32] {
+        let mut h = sha2::Sha256::new();
+        h.update(tweak.to_bytes());
+        for p in parts {
+            h.update(p);
+        }
+        h.finalize().into()
+    }
+}
+
+impl TweakableHash for Blake3 {
+    const ALG: HashAlg = HashAlg::Blake3;
+
+    #[inline]
+    fn chain_step(chain_id: &ChainId, position: u32, word: &Word) -> Word {
+        Word::from_bytes(Self::hash_word(
+            &Tweak::new(Role::ChainStep, *chain_id, position),
+            word.as_bytes(),
+        ))
+    }
+
+    #[inline]
+    fn hash_word(tweak: &Tweak, word: &[u8; 32]) -> [u8; 32] {
+        let mut input = [0u8; Tweak::LEN + 32];
+        let (head, tail) = input.split_at_mut(Tweak::LEN);
+        let mut t = [0u8; Tweak::LEN];
+        tweak.write(&mut t);
+        head.copy_from_slice(&t);
+        tail.copy_from_slice(word);
+        *blake3::hash(&input).as_bytes()
+    }
+
+    fn hash_parts(tweak: &Tweak, parts: &[&[u8]]) -> [u8; 32] {
+        let mut h = blake3::Hasher::new();
+        h.update(&tweak.to_bytes());
+        for p in parts {
+            h.update(p);
+        }
+        *h.finalize().as_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_block_matches_sha2_for_every_length() {
+        let data: [u8; 55] = core::array::from_fn(|i| i as u8 ^ 0x5a);
+        macro_rules! check {
+            ($($n:literal)*) => {$(
+                let expect: [u8; 32] = sha2::Sha256::digest(&data[..$n]).into();
+                // Split the input in two pieces at every point.
+                for cut in 0..=$n {
+                    let got = sha256_one_block::<$n>(&[&data[..cut], &data[cut..$n]]);
+                    assert_eq!(got, expect, "len {} cut {}", $n, cut);
+                }
+            )*};
+        }
+        check!(0 1 20 21 31 32 53 54 55);
+    }
+
+    #[test]
+    fn chain_step_is_sha256_of_tweak_and_word() {
+        let id = ChainId::from_bytes([0xab; 16]);
+        let w = Word::from_bytes([0x11; 32]);
+        let mut msg = [0u8; 53];
+        msg[..21].copy_from_slice(&Tweak::new(Role::ChainStep, id, 9).to_bytes());
+        msg[21..].copy_from_slice(w.as_bytes());
+        let expect: [u8; 32] = sha2::Sha256::digest(msg).into();
+        assert_eq!(Sha256::chain_step(&id, 9, &w).to_bytes(), expect);
+        assert_eq!(
+            Blake3::chain_step(&id, 9, &w).to_bytes(),
+            *blake3::hash(&msg).as_bytes()
+        );
+        let parts = Sha256::hash_parts(&Tweak::new(Role::ChainStep, id, 9), &[w.as_bytes()]);
+        assert_eq!(parts, expect);
+        let parts = Blake3::hash_parts(&Tweak::new(Role::ChainStep, id, 9), &[&w.to_bytes()]);
+        assert_eq!(parts, *blake3::hash(&msg).as_bytes());
+    }
+
+    #[test]
+    fn roles_separate_domains() {
+        let id = ChainId::from_bytes([3; 16]);
+        let w = [9u8; 32];
+        let a = Sha256::hash_word(&Tweak::new(Role::ChainStep, id, 1), &w);
+        let b = Sha256::hash_word(&Tweak::new(Role::SeedExpand, id, 1), &w);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn hash_alg_tags_round_trip() {
+        for alg in [HashAlg::Sha256, HashAlg::Blake3] {
+            assert_eq!(HashAlg::from_tag(alg.tag()), Some(alg));
+        }
+        for tag in [0u8, 3, 0xff] {
+            assert_eq!(HashAlg::from_tag(tag), None);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(all(feature = "std", not(test)))]
+extern crate std;
+
+mod bytes;
+pub mod chain;
+#[cfg(feature = "std")]
+mod cost;
+mod hash;
+pub mod lmots;
+pub mod verify;
+pub mod wire;
+
+pub use bytes::{HexError, LengthError};
+pub use chain::traversal::{self, MAX_PEBBLES, Pebbler, PebblerStateError, Traversal};
+#[cfg(feature = "alloc")]
+pub use chain::traversal::{Checkpoints, StoreAll};
+pub use chain::{Anchor, ChainError, ChainId, ChainParams, ChainSeed, MAX_CHAIN_LENGTH, Payword, Word};
+#[cfg(feature = "std")]
+pub use cost::{Counting, HashCount};
+pub use hash::{Blake3, HashAlg, Role, Sha256, Tweak, TweakableHash};
+pub use verify::{
+    DEFAULT_STEP_LIMIT, MAX_DENOMINATIONS, Purse, PurseAnchors, PurseError, PurseParams, PursePayment,
+    PurseReceiver, Receiver, VerifyError,
+};
+pub use wire::DecodeError;

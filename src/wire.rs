@@ -1,0 +1,305 @@
+//! The canonical binary encoding: a bounded [`Reader`], a [`Writer`] and the
+//! detailed [`DecodeError`].
+//!
+//! Rules every message follows (see `docs/WIRE.md`): a type tag and a version
+//! byte first, fixed-width big-endian integers, length prefixes checked against
+//! explicit maxima before anything is allocated, no trailing bytes, reserved
+//! values rejected, so that each value has exactly one encoding and
+//! `encode(decode(b)) == b` for every accepted `b`.
+
+use core::fmt;
+
+/// Why bytes did not decode. Says which field was wrong and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The input ended inside `field`.
+    Truncated {
+        /// The field being read.
+        field: &'static str,
+        /// Bytes the field needs.
+        needed: usize,
+        /// Bytes that were left.
+        remaining: usize,
+    },
+    /// Bytes left over after a complete value.
+    TrailingData {
+        /// How many.
+        extra: usize,
+    },
+    /// The type tag is not the one expected (or not known at all).
+    UnknownTag {
+        /// The tag read.
+        tag: u8,
+    },
+    /// The version byte is not one this library reads.
+    UnknownVersion {
+        /// The version read.
+        version: u8,
+    },
+    /// A length or count is above its maximum.
+    LengthOverLimit {
+        /// The field.
+        field: &'static str,
+        /// The length read.
+        length: u64,
+        /// The maximum allowed.
+        max: u64,
+    },
+    /// A field holds a reserved or out-of-range value, or a value whose
+    /// encoding is not the canonical one.
+    NonCanonical {
+        /// The field.
+        field: &'static str,
+    },
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Truncated {
+                field,
+                needed,
+                remaining,
+            } => write!(
+                f,
+                "truncated at {field}: needs {needed} bytes, {remaining} left"
+            ),
+            Self::TrailingData { extra } => write!(f, "{extra} trailing bytes"),
+            Self::UnknownTag { tag } => write!(f, "unknown type tag {tag:#04x}"),
+            Self::UnknownVersion { version } => write!(f, "unknown version {version}"),
+            Self::LengthOverLimit { field, length, max } => {
+                write!(f, "{field} length {length} is over the limit {max}")
+            }
+            Self::NonCanonical { field } => write!(f, "non-canonical or reserved value in {field}"),
+        }
+    }
+}
+
+impl core::error::Error for DecodeError {}
+
+/// A cursor over untrusted bytes. Every read is bounds-checked and names its
+/// field in the error.
+#[derive(Debug)]
+pub struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over `bytes`.
+    #[must_use]
+    pub const fn new(bytes: &'a [u8]) -> Self {
+        Self { rest: bytes }
+    }
+
+    /// Bytes not yet read.
+    #[must_use]
+    pub const fn remaining(&self) -> usize {
+        self.rest.len()
+    }
+
+    /// Takes the next `len` bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::Truncated`] if fewer are left.
+    pub fn take(&mut self, field: &'static str, len: usize) -> Result<&'a [u8], DecodeError> {
+        if len > self.rest.len() {
+            return Err(DecodeError::Truncated {
+                field,
+                needed: len,
+                remaining: self.rest.len(),
+            });
+        }
+        let (head, tail) = self.rest.split_at(len);
+        self.rest = tail;
+        Ok(head)
+    }
+
+    /// Takes `N` bytes as an array.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::Truncated`] if fewer are left.
+    pub fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], DecodeError> {
+        let bytes = self.take(field, N)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(bytes);
+        Ok(out)
+    }
+
+    /// Reads one byte.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::Truncated`].
+    pub fn u8(&mut self, field: &'static str) -> Result<u8, DecodeError> {
+        self.array::<1>(field).map(|[b]| b)
+    }
+
+    /// Reads a big-endian `u16`.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::Truncated`].
+    pub fn u16(&mut self, field: &'static str) -> Result<u16, DecodeError> {
+        self.array(field).map(u16::from_be_bytes)
+    }
+
+    /// Reads a big-endian `u32`.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::Truncated`].
+    pub fn u32(&mut self, field: &'static str) -> Result<u32, DecodeError> {
+        self.array(field).map(u32::from_be_bytes)
+    }
+
+    /// Reads a big-endian `u64`.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::Truncated`].
+    pub fn u64(&mut self, field: &'static str) -> Result<u64, DecodeError> {
+        self.array(field).map(u64::from_be_bytes)
+    }
+
+    /// Reads a one-byte boolean (0 or 1; anything else is non-canonical).
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::Truncated`], [`DecodeError::NonCanonical`].
+    pub fn bool(&mut self, field: &'static str) -> Result<bool, DecodeError> {
+        match self.u8(field)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(DecodeError::NonCanonical { field }),
+        }
+    }
+
+    /// Reads a count (u16 BE) and checks it against `max` before anything is
+    /// read or allocated for the items.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::Truncated`], [`DecodeError::LengthOverLimit`].
+    pub fn count(&mut self, field: &'static str, max: u16) -> Result<u16, DecodeError> {
+        let n = self.u16(field)?;
+        if n > max {
+            return Err(DecodeError::LengthOverLimit {
+                field,
+                length: n.into(),
+                max: max.into(),
+            });
+        }
+        Ok(n)
+    }
+
+    /// Checks that everything was read.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError::TrailingData`].
+    pub fn finish(self) -> Result<(), DecodeError> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(DecodeError::TrailingData {
+                extra: self.rest.len(),
+            })
+        }
+    }
+}
+
+/// A cursor that writes into a caller's buffer. Writing past the end is not
+/// an error: the bytes that do not fit are dropped and [`Writer::position`]
+/// still counts them, so a caller can size a buffer with a first pass.
+#[derive(Debug)]
+pub struct Writer<'a> {
+    out: &'a mut [u8],
+    at: usize,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer at the start of `out`.
+    #[must_use]
+    pub fn new(out: &'a mut [u8]) -> Self {
+        Self { out, at: 0 }
+    }
+
+    /// Bytes written (or that would have been written).
+    #[must_use]
+    pub const fn position(&self) -> usize {
+        self.at
+    }
+
+    /// Appends `bytes`.
+    pub fn put(&mut self, bytes: &[u8]) {
+        let end = self.at.saturating_add(bytes.len());
+        if let Some(dst) = self.out.get_mut(self.at..end) {
+            dst.copy_from_slice(bytes);
+        }
+        self.at = end;
+    }
+
+    /// Appends one byte.
+    pub fn put_u8(&mut self, v: u8) {
+        self.put(&[v]);
+    }
+
+    /// Appends a big-endian `u16`.
+    pub fn put_u16(&mut self, v: u16) {
+        self.put(&v.to_be_bytes());
+    }
+
+    /// Appends a big-endian `u32`.
+    pub fn put_u32(&mut self, v: u32) {
+        self.put(&v.to_be_bytes());
+    }
+
+    /// Appends a big-endian `u64`.
+    pub fn put_u64(&mut self, v: u64) {
+        self.put(&v.to_be_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_names_the_short_field() {
+        let mut r = Reader::new(&[1, 2, 3]);
+        assert_eq!(r.u8("a"), Ok(1));
+        assert_eq!(
+            r.u32("b"),
+            Err(DecodeError::Truncated {
+                field: "b",
+                needed: 4,
+                remaining: 2
+            })
+        );
+        assert_eq!(r.u16("c"), Ok(0x0203));
+        assert_eq!(r.finish(), Ok(()));
+        assert_eq!(Reader::new(&[0]).finish(), Err(DecodeError::TrailingData { extra: 1 }));
+        assert_eq!(Reader::new(&[2]).bool("f"), Err(DecodeError::NonCanonical { field: "f" }));
+        assert_eq!(
+            Reader::new(&[0, 9]).count("n", 8),
+            Err(DecodeError::LengthOverLimit {
+                field: "n",
+                length: 9,
+                max: 8
+            })
+        );
+    }
+
+    #[test]
+    fn writer_counts_past_the_end() {
+        let mut buf = [0u8; 3];
+        let mut w = Writer::new(&mut buf);
+        w.put_u16(0x0102);
+        w.put_u32(7);
+        assert_eq!(w.position(), 6);
+        assert_eq!(buf, [1, 2, 0]);
+    }
+}
