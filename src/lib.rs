@@ -9,12 +9,20 @@ extern crate alloc;
 #[cfg(all(feature = "std", not(test)))]
 extern crate std;
 
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub mod broker;
 mod bytes;
 pub mod chain;
 #[cfg(feature = "std")]
 mod cost;
 mod hash;
 pub mod lmots;
+#[cfg(feature = "ed25519")]
+pub mod message;
+#[cfg(feature = "ed25519")]
+pub mod session;
+#[cfg(feature = "ed25519")]
+pub mod sign;
 pub mod verify;
 pub mod wire;
 
@@ -31,3 +39,17 @@ pub use verify::{
     PurseReceiver, Receiver, VerifyError,
 };
 pub use wire::DecodeError;
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub use broker::{
+    Broker, DEFAULT_CLAIM_STEP_LIMIT, Ledger, LedgerEntry, MemoryLedger, OverspendProof, ProofError, RedeemError,
+    Redemption,
+};
+#[cfg(feature = "ed25519")]
+pub use message::{
+    AnyMessage, BrokerId, Certificate, CertificateFields, Commitment, CommitmentFields, CommittedChain, CustomerId,
+    Encode, Payment, PaymentBody, RedemptionClaim, VendorId,
+};
+#[cfg(feature = "ed25519")]
+pub use session::{Session, SessionError};
+#[cfg(feature = "ed25519")]
+pub use sign::{Digest, MessageSigner, PublicKey, SigAlg, Signature, SignatureError};

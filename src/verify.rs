@@ -632,10 +632,46 @@ impl<H: TweakableHash> PurseReceiver<H> {
         })
     }
 
+    /// A receiver resumed from `anchors` and the last accepted paywords
+    /// (`last`, for example from a ledger): chains that `last` does not name
+    /// start at their anchor. The paywords are trusted.
+    ///
+    /// # Errors
+    ///
+    /// As [`PurseReceiver::new`], and [`PurseError::Chain`] for an index past
+    /// `n`.
+    pub fn resume(params: PurseParams, anchors: PurseAnchors, last: &PursePayment) -> Result<Self, PurseError> {
+        let mut me = Self::new(params, anchors)?;
+        for (j, p) in last.parts() {
+            let slot = me
+                .chains
+                .get_mut(usize::from(j))
+                .and_then(Option::as_mut)
+                .ok_or(PurseError::BadDenominations)?;
+            *slot = Receiver::resume(*slot.params(), *p)?;
+        }
+        Ok(me)
+    }
+
+    /// The last accepted payword of every chain that has been paid on.
+    #[must_use]
+    pub fn last_payment(&self) -> PursePayment {
+        let mut pay = PursePayment::new();
+        for (c, j) in self.chains.iter().zip(0u8..) {
+            if let Some(c) = c.as_ref().filter(|c| c.paid() > 0) {
+                pay = pay.with(j, *c.last());
+            }
+        }
+        pay
+    }
+
     /// Sets the per-message budget (chain steps summed over all chains).
     #[must_use]
-    pub const fn with_limit(mut self, max_steps: u32) -> Self {
+    pub fn with_limit(mut self, max_steps: u32) -> Self {
         self.limit = max_steps;
+        for c in self.chains.iter_mut().flatten() {
+            c.limit = max_steps;
+        }
         self
     }
 

@@ -1,0 +1,700 @@
+//! Protocol messages: certificate, commitment, payment, redemption claim.
+//!
+//! Every message has one canonical encoding (see `docs/WIRE.md`): a type tag
+//! and version byte, fixed-width big-endian fields, the signature (if any)
+//! last. A signature covers the [`Digest`] of everything before it, tagged with
+//! the message type. All messages here have a fixed maximum size and decode
+//! without allocation.
+
+use core::fmt;
+
+use crate::bytes::byte_newtype;
+use crate::chain::{Anchor, ChainId, ChainParams, Payword, Word};
+use crate::hash::HashAlg;
+use crate::sign::{Digest, MessageSigner, PublicKey, Signature, SignatureError, message_digest};
+use crate::verify::{MAX_DENOMINATIONS, PurseAnchors, PurseParams, PursePayment};
+use crate::wire::{DecodeError, Reader, Writer};
+
+/// Version byte of every message this library writes.
+pub const VERSION: u8 = 1;
+
+/// Message type tags.
+pub mod tag {
+    /// [`Certificate`](super::Certificate).
+    pub const CERTIFICATE: u8 = 0x10;
+    /// [`Commitment`](super::Commitment).
+    pub const COMMITMENT: u8 = 0x11;
+    /// [`Payment`](super::Payment).
+    pub const PAYMENT: u8 = 0x12;
+    /// [`RedemptionClaim`](super::RedemptionClaim).
+    pub const REDEMPTION_CLAIM: u8 = 0x13;
+}
+
+byte_newtype!(
+    /// A broker's identifier.
+    BrokerId,
+    32
+);
+
+byte_newtype!(
+    /// A vendor's identifier, as the broker knows it.
+    VendorId,
+    32
+);
+
+byte_newtype!(
+    /// A pseudonymous customer identifier chosen by the broker: vendors see it,
+    /// never the account behind it.
+    CustomerId,
+    16
+);
+
+/// A value with one canonical binary encoding.
+///
+/// # Examples
+///
+/// ```
+/// use payword::{Encode, Payment, PaymentBody, Payword, Digest, Word};
+///
+/// let p = Payment::new(Digest::from_bytes([1; 32]), PaymentBody::Single(Payword::new(5, Word::from_bytes([2; 32]))));
+/// let mut buf = [0u8; Payment::MAX_LEN];
+/// let len = p.encode(&mut buf);
+/// assert_eq!(Payment::decode(&buf[..len])?, p);
+/// # Ok::<(), payword::DecodeError>(())
+/// ```
+pub trait Encode: Sized {
+    /// The type tag.
+    const TAG: u8;
+    /// The largest encoding, in bytes.
+    const MAX_LEN: usize;
+
+    /// Writes the fields after the tag and version.
+    #[doc(hidden)]
+    fn write_fields(&self, w: &mut Writer<'_>);
+
+    /// Reads the fields after the tag and version.
+    #[doc(hidden)]
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
+
+    /// Writes the whole encoding (tag, version, fields).
+    fn write(&self, w: &mut Writer<'_>) {
+        w.put_u8(Self::TAG);
+        w.put_u8(VERSION);
+        self.write_fields(w);
+    }
+
+    /// Reads a whole encoding from a reader, leaving the rest.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`] naming what was wrong.
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let tag = r.u8("tag")?;
+        if tag != Self::TAG {
+            return Err(DecodeError::UnknownTag { tag });
+        }
+        let version = r.u8("version")?;
+        if version != VERSION {
+            return Err(DecodeError::UnknownVersion { version });
+        }
+        Self::read_fields(r)
+    }
+
+    /// Encodes into `out`, returning the length (at most [`Self::MAX_LEN`]; a
+    /// shorter `out` receives what fits, and the return value is the full length).
+    fn encode(&self, out: &mut [u8]) -> usize {
+        let mut w = Writer::new(out);
+        self.write(&mut w);
+        w.position()
+    }
+
+    /// Encodes into a fresh vector.
+    #[cfg(feature = "alloc")]
+    fn to_bytes(&self) -> alloc::vec::Vec<u8> {
+        let mut v = alloc::vec![0u8; Self::MAX_LEN];
+        let len = self.encode(&mut v);
+        v.truncate(len);
+        v
+    }
+
+    /// Decodes exactly one value from `bytes` (no trailing data).
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`] naming what was wrong.
+    fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let v = Self::read(&mut r)?;
+        r.finish()?;
+        Ok(v)
+    }
+}
+
+/// The digest of the unsigned part of a message: `write_unsigned` must write
+/// the tag, version and fields before the signature.
+fn digest_of(tag: u8, write_unsigned: impl FnOnce(&mut Writer<'_>)) -> Digest {
+    let mut buf = [0u8; 512];
+    let mut w = Writer::new(&mut buf);
+    write_unsigned(&mut w);
+    let len = w.position().min(buf.len());
+    message_digest(tag, buf.get(..len).unwrap_or(&[]))
+}
+
+fn read_validity(r: &mut Reader<'_>) -> Result<(u64, u64), DecodeError> {
+    let from = r.u64("valid_from")?;
+    let until = r.u64("expires")?;
+    if from > until {
+        return Err(DecodeError::NonCanonical { field: "expires" });
+    }
+    Ok((from, until))
+}
+
+/// The content of a certificate: what the broker vouches for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CertificateFields {
+    /// The issuing broker.
+    pub broker: BrokerId,
+    /// The broker's serial number.
+    pub serial: u64,
+    /// The customer's pseudonym.
+    pub customer: CustomerId,
+    /// The key the customer signs commitments with.
+    pub customer_key: PublicKey,
+    /// The most the broker pays in total under this certificate, in value units.
+    pub credit_limit: u64,
+    /// First second (caller's clock, e.g. Unix time) the certificate is valid.
+    pub valid_from: u64,
+    /// Last second it is valid.
+    pub expires: u64,
+}
+
+/// A broker-signed certificate (broker → customer).
+///
+/// # Examples
+///
+/// ```
+/// use payword::{BrokerId, Certificate, CertificateFields, CustomerId, MessageSigner};
+/// use ed25519_dalek::SigningKey;
+///
+/// let broker = SigningKey::from_bytes(&[1; 32]);
+/// let customer = SigningKey::from_bytes(&[2; 32]);
+/// let cert = Certificate::issue(CertificateFields {
+///     broker: BrokerId::from_bytes([9; 32]),
+///     serial: 1,
+///     customer: CustomerId::from_bytes([3; 16]),
+///     customer_key: customer.public_key(),
+///     credit_limit: 1_000_000,
+///     valid_from: 0,
+///     expires: 86_400,
+/// }, &broker)?;
+/// assert!(cert.verify(&broker.public_key()).is_ok());
+/// # Ok::<(), payword::SignatureError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Certificate {
+    fields: CertificateFields,
+    signature: Signature,
+}
+
+impl Certificate {
+    fn write_unsigned(f: &CertificateFields, w: &mut Writer<'_>) {
+        w.put_u8(tag::CERTIFICATE);
+        w.put_u8(VERSION);
+        w.put(f.broker.as_bytes());
+        w.put_u64(f.serial);
+        w.put(f.customer.as_bytes());
+        f.customer_key.write(w);
+        w.put_u64(f.credit_limit);
+        w.put_u64(f.valid_from);
+        w.put_u64(f.expires);
+    }
+
+    /// The digest a broker signs for `fields` (also the certificate's identity).
+    #[must_use]
+    pub fn digest_of(fields: &CertificateFields) -> Digest {
+        digest_of(tag::CERTIFICATE, |w| Self::write_unsigned(fields, w))
+    }
+
+    /// Signs `fields` with the broker's key.
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError`] if the signer fails, or if `valid_from > expires`.
+    pub fn issue<S: MessageSigner + ?Sized>(fields: CertificateFields, broker: &S) -> Result<Self, SignatureError> {
+        if fields.valid_from > fields.expires {
+            return Err(SignatureError);
+        }
+        let signature = broker.sign_digest(&Self::digest_of(&fields))?;
+        Ok(Self { fields, signature })
+    }
+
+    /// The certified content.
+    #[must_use]
+    pub const fn fields(&self) -> &CertificateFields {
+        &self.fields
+    }
+
+    /// The broker's signature.
+    #[must_use]
+    pub const fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// The certificate's identity.
+    #[must_use]
+    pub fn digest(&self) -> Digest {
+        Self::digest_of(&self.fields)
+    }
+
+    /// Verifies the broker's signature.
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError`].
+    pub fn verify(&self, broker_key: &PublicKey) -> Result<(), SignatureError> {
+        broker_key.verify(&self.digest(), &self.signature)
+    }
+}
+
+impl Encode for Certificate {
+    const TAG: u8 = tag::CERTIFICATE;
+    const MAX_LEN: usize = 2 + 32 + 8 + 16 + PublicKey::ENCODED_LEN + 24 + Signature::ENCODED_LEN;
+
+    fn write_fields(&self, w: &mut Writer<'_>) {
+        let f = &self.fields;
+        w.put(f.broker.as_bytes());
+        w.put_u64(f.serial);
+        w.put(f.customer.as_bytes());
+        f.customer_key.write(w);
+        w.put_u64(f.credit_limit);
+        w.put_u64(f.valid_from);
+        w.put_u64(f.expires);
+        self.signature.write(w);
+    }
+
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let broker = BrokerId::from_bytes(r.array("broker")?);
+        let serial = r.u64("serial")?;
+        let customer = CustomerId::from_bytes(r.array("customer")?);
+        let customer_key = PublicKey::read(r, "customer_key")?;
+        let credit_limit = r.u64("credit_limit")?;
+        let (valid_from, expires) = read_validity(r)?;
+        let signature = Signature::read(r)?;
+        Ok(Self {
+            fields: CertificateFields {
+                broker,
+                serial,
+                customer,
+                customer_key,
+                credit_limit,
+                valid_from,
+                expires,
+            },
+            signature,
+        })
+    }
+}
+
+/// The chain(s) a commitment binds: one chain, or a denomination purse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CommittedChain {
+    /// A single chain and its anchor.
+    Single {
+        /// Chain parameters.
+        params: ChainParams,
+        /// Anchor `w_0`.
+        anchor: Anchor,
+    },
+    /// A multi-denomination purse and its anchors.
+    Purse {
+        /// Purse parameters.
+        params: PurseParams,
+        /// Anchors, denomination 0 first.
+        anchors: PurseAnchors,
+    },
+}
+
+impl CommittedChain {
+    /// The total number of units the chain(s) can pay.
+    #[must_use]
+    pub fn capacity(&self) -> u64 {
+        match self {
+            Self::Single { params, .. } => params.length().into(),
+            Self::Purse { params, .. } => params.capacity(),
+        }
+    }
+
+    /// The hash algorithm.
+    #[must_use]
+    pub fn alg(&self) -> HashAlg {
+        match self {
+            Self::Single { params, .. } => params.alg(),
+            Self::Purse { params, .. } => params.alg(),
+        }
+    }
+
+    fn write(&self, w: &mut Writer<'_>) {
+        match self {
+            Self::Single { params, anchor } => {
+                w.put_u8(1);
+                w.put_u8(params.alg().tag());
+                w.put(params.id().as_bytes());
+                w.put_u32(params.length());
+                w.put(anchor.as_bytes());
+            }
+            Self::Purse { params, anchors } => {
+                w.put_u8(2);
+                w.put_u8(params.alg().tag());
+                w.put(params.id().as_bytes());
+                w.put_u32(params.base());
+                w.put_u8(params.denominations());
+                w.put_u32(params.length());
+                for a in anchors.as_slice() {
+                    w.put(a.as_bytes());
+                }
+            }
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let kind = r.u8("chain kind")?;
+        let alg = HashAlg::from_tag(r.u8("hash")?).ok_or(DecodeError::NonCanonical { field: "hash" })?;
+        let id = ChainId::from_bytes(r.array("chain id")?);
+        match kind {
+            1 => {
+                let length = r.u32("length")?;
+                let params = ChainParams::new(alg, id, length.into())
+                    .map_err(|_| DecodeError::NonCanonical { field: "length" })?;
+                let anchor = Anchor::from_bytes(r.array("anchor")?);
+                Ok(Self::Single { params, anchor })
+            }
+            2 => {
+                let base = r.u32("base")?;
+                let m = r.u8("denominations")?;
+                if usize::from(m) > MAX_DENOMINATIONS {
+                    return Err(DecodeError::LengthOverLimit {
+                        field: "denominations",
+                        length: m.into(),
+                        max: MAX_DENOMINATIONS as u64,
+                    });
+                }
+                let length = r.u32("length")?;
+                let params = PurseParams::new(alg, id, base, m, length.into())
+                    .map_err(|_| DecodeError::NonCanonical { field: "purse" })?;
+                let mut anchors = [Anchor::from_bytes([0; 32]); MAX_DENOMINATIONS];
+                for a in anchors.iter_mut().take(usize::from(m)) {
+                    *a = Anchor::from_bytes(r.array("anchor")?);
+                }
+                let anchors = PurseAnchors::from_slice(anchors.get(..usize::from(m)).unwrap_or(&[]))
+                    .map_err(|_| DecodeError::NonCanonical { field: "denominations" })?;
+                Ok(Self::Purse { params, anchors })
+            }
+            _ => Err(DecodeError::NonCanonical { field: "chain kind" }),
+        }
+    }
+}
+
+/// The content of a commitment: what the customer signs for one vendor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CommitmentFields {
+    /// The digest of the customer's certificate.
+    pub certificate: Digest,
+    /// The vendor paid through this commitment.
+    pub vendor: VendorId,
+    /// Value of one unit (in the certificate's value units); at least 1.
+    pub unit_value: u64,
+    /// First second the commitment may be used.
+    pub valid_from: u64,
+    /// Last second it may be used.
+    pub expires: u64,
+    /// The committed chain(s).
+    pub chain: CommittedChain,
+}
+
+/// A customer-signed commitment (customer → vendor).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Commitment {
+    fields: CommitmentFields,
+    signature: Signature,
+}
+
+impl Commitment {
+    fn write_unsigned(f: &CommitmentFields, w: &mut Writer<'_>) {
+        w.put_u8(tag::COMMITMENT);
+        w.put_u8(VERSION);
+        Self::write_content(f, w);
+    }
+
+    fn write_content(f: &CommitmentFields, w: &mut Writer<'_>) {
+        w.put(f.certificate.as_bytes());
+        w.put(f.vendor.as_bytes());
+        w.put_u64(f.unit_value);
+        w.put_u64(f.valid_from);
+        w.put_u64(f.expires);
+        f.chain.write(w);
+    }
+
+    /// The digest a customer signs for `fields`; also the commitment's
+    /// identity, on which ledgers key.
+    #[must_use]
+    pub fn digest_of(fields: &CommitmentFields) -> Digest {
+        digest_of(tag::COMMITMENT, |w| Self::write_unsigned(fields, w))
+    }
+
+    /// Signs `fields` with the customer's key.
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError`] if the signer fails, if `valid_from > expires` or
+    /// the unit value is 0.
+    pub fn sign<S: MessageSigner + ?Sized>(fields: CommitmentFields, customer: &S) -> Result<Self, SignatureError> {
+        if fields.valid_from > fields.expires || fields.unit_value == 0 {
+            return Err(SignatureError);
+        }
+        let signature = customer.sign_digest(&Self::digest_of(&fields))?;
+        Ok(Self { fields, signature })
+    }
+
+    /// The committed content.
+    #[must_use]
+    pub const fn fields(&self) -> &CommitmentFields {
+        &self.fields
+    }
+
+    /// The customer's signature.
+    #[must_use]
+    pub const fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// The commitment's identity.
+    #[must_use]
+    pub fn digest(&self) -> Digest {
+        Self::digest_of(&self.fields)
+    }
+
+    /// Verifies the customer's signature.
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError`].
+    pub fn verify(&self, customer_key: &PublicKey) -> Result<(), SignatureError> {
+        customer_key.verify(&self.digest(), &self.signature)
+    }
+}
+
+impl Encode for Commitment {
+    const TAG: u8 = tag::COMMITMENT;
+    const MAX_LEN: usize = 2 + 32 + 32 + 24 + (1 + 1 + 16 + 4 + 1 + 4 + 32 * MAX_DENOMINATIONS) + Signature::ENCODED_LEN;
+
+    fn write_fields(&self, w: &mut Writer<'_>) {
+        Self::write_content(&self.fields, w);
+        self.signature.write(w);
+    }
+
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let certificate = Digest::from_bytes(r.array("certificate")?);
+        let vendor = VendorId::from_bytes(r.array("vendor")?);
+        let unit_value = r.u64("unit_value")?;
+        if unit_value == 0 {
+            return Err(DecodeError::NonCanonical { field: "unit_value" });
+        }
+        let (valid_from, expires) = read_validity(r)?;
+        let chain = CommittedChain::read(r)?;
+        let signature = Signature::read(r)?;
+        Ok(Self {
+            fields: CommitmentFields {
+                certificate,
+                vendor,
+                unit_value,
+                valid_from,
+                expires,
+                chain,
+            },
+            signature,
+        })
+    }
+}
+
+/// What a payment reveals: one payword, or paywords of several denominations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PaymentBody {
+    /// The new highest payword of a single chain.
+    Single(Payword),
+    /// The new highest paywords of some chains of a purse.
+    Purse(PursePayment),
+}
+
+/// A payment (customer → vendor): paywords under one commitment. Unsigned:
+/// the chain is the authentication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Payment {
+    commitment: Digest,
+    body: PaymentBody,
+}
+
+impl Payment {
+    /// A payment under the commitment with digest `commitment`.
+    #[must_use]
+    pub const fn new(commitment: Digest, body: PaymentBody) -> Self {
+        Self { commitment, body }
+    }
+
+    /// The commitment's digest.
+    #[must_use]
+    pub const fn commitment(&self) -> &Digest {
+        &self.commitment
+    }
+
+    /// The paywords.
+    #[must_use]
+    pub const fn body(&self) -> &PaymentBody {
+        &self.body
+    }
+}
+
+fn write_payword(p: &Payword, w: &mut Writer<'_>) {
+    w.put_u32(p.index());
+    w.put(p.word().as_bytes());
+}
+
+fn read_payword(r: &mut Reader<'_>) -> Result<Payword, DecodeError> {
+    let index = r.u32("index")?;
+    if index == 0 {
+        return Err(DecodeError::NonCanonical { field: "index" });
+    }
+    Ok(Payword::new(index, Word::from_bytes(r.array("word")?)))
+}
+
+impl Encode for Payment {
+    const TAG: u8 = tag::PAYMENT;
+    const MAX_LEN: usize = 2 + 32 + 1 + 1 + 36 * MAX_DENOMINATIONS;
+
+    fn write_fields(&self, w: &mut Writer<'_>) {
+        w.put(self.commitment.as_bytes());
+        match &self.body {
+            PaymentBody::Single(p) => {
+                w.put_u8(1);
+                write_payword(p, w);
+            }
+            PaymentBody::Purse(pay) => {
+                w.put_u8(2);
+                let mask = pay.parts().fold(0u8, |m, (j, _)| m | (1u8 << j));
+                w.put_u8(mask);
+                for (_, p) in pay.parts() {
+                    write_payword(p, w);
+                }
+            }
+        }
+    }
+
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let commitment = Digest::from_bytes(r.array("commitment")?);
+        let body = match r.u8("payment kind")? {
+            1 => PaymentBody::Single(read_payword(r)?),
+            2 => {
+                let mask = r.u8("denomination mask")?;
+                if mask == 0 {
+                    return Err(DecodeError::NonCanonical { field: "denomination mask" });
+                }
+                let mut pay = PursePayment::new();
+                for j in 0u8..8 {
+                    if mask & (1 << j) != 0 {
+                        pay = pay.with(j, read_payword(r)?);
+                    }
+                }
+                PaymentBody::Purse(pay)
+            }
+            _ => return Err(DecodeError::NonCanonical { field: "payment kind" }),
+        };
+        Ok(Self { commitment, body })
+    }
+}
+
+/// A redemption claim (vendor → broker): the certificate, the signed
+/// commitment and the highest payment received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RedemptionClaim {
+    /// The customer's certificate.
+    pub certificate: Certificate,
+    /// The customer's signed commitment.
+    pub commitment: Commitment,
+    /// The highest payment received under it.
+    pub payment: Payment,
+}
+
+impl Encode for RedemptionClaim {
+    const TAG: u8 = tag::REDEMPTION_CLAIM;
+    const MAX_LEN: usize = 2 + Certificate::MAX_LEN + Commitment::MAX_LEN + Payment::MAX_LEN;
+
+    fn write_fields(&self, w: &mut Writer<'_>) {
+        self.certificate.write(w);
+        self.commitment.write(w);
+        self.payment.write(w);
+    }
+
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            certificate: Certificate::read(r)?,
+            commitment: Commitment::read(r)?,
+            payment: Payment::read(r)?,
+        })
+    }
+}
+
+/// Any message, by its tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AnyMessage {
+    /// A certificate.
+    Certificate(Certificate),
+    /// A commitment.
+    Commitment(Commitment),
+    /// A payment.
+    Payment(Payment),
+    /// A redemption claim.
+    RedemptionClaim(RedemptionClaim),
+}
+
+impl AnyMessage {
+    /// Decodes any message, dispatching on its first byte.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`]; [`DecodeError::UnknownTag`] for an unknown tag.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        match bytes.first() {
+            Some(&tag::CERTIFICATE) => Certificate::decode(bytes).map(Self::Certificate),
+            Some(&tag::COMMITMENT) => Commitment::decode(bytes).map(Self::Commitment),
+            Some(&tag::PAYMENT) => Payment::decode(bytes).map(Self::Payment),
+            Some(&tag::REDEMPTION_CLAIM) => RedemptionClaim::decode(bytes).map(Self::RedemptionClaim),
+            Some(&t) => Err(DecodeError::UnknownTag { tag: t }),
+            None => Err(DecodeError::Truncated {
+                field: "tag",
+                needed: 1,
+                remaining: 0,
+            }),
+        }
+    }
+
+    /// Encodes the message into `out`; returns the full length.
+    pub fn encode(&self, out: &mut [u8]) -> usize {
+        match self {
+            Self::Certificate(m) => m.encode(out),
+            Self::Commitment(m) => m.encode(out),
+            Self::Payment(m) => m.encode(out),
+            Self::RedemptionClaim(m) => m.encode(out),
+        }
+    }
+}
+
+impl fmt::Display for AnyMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Certificate(_) => "certificate",
+            Self::Commitment(_) => "commitment",
+            Self::Payment(_) => "payment",
+            Self::RedemptionClaim(_) => "redemption claim",
+        })
+    }
+}
