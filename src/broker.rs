@@ -100,7 +100,11 @@ impl Ledger for MemoryLedger {
     fn entries(&self, certificate: &Digest) -> Vec<LedgerEntry> {
         self.by_certificate
             .get(certificate)
-            .map(|(_, ds)| ds.iter().filter_map(|d| self.entries.get(d).copied()).collect())
+            .map(|(_, ds)| {
+                ds.iter()
+                    .filter_map(|d| self.entries.get(d).copied())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -214,7 +218,12 @@ impl<L: Ledger> Broker<L> {
     /// # Errors
     ///
     /// [`RedeemError`]; the ledger is unchanged.
-    pub fn redeem(&mut self, claim: &RedemptionClaim, vendor: &VendorId, now: u64) -> Result<Redemption, RedeemError> {
+    pub fn redeem(
+        &mut self,
+        claim: &RedemptionClaim,
+        vendor: &VendorId,
+        now: u64,
+    ) -> Result<Redemption, RedeemError> {
         let RedemptionClaim {
             certificate,
             commitment,
@@ -297,7 +306,9 @@ impl<L: Ledger> Broker<L> {
 fn newer_parts(claimed: &PaymentBody, recorded: Option<&PaymentBody>) -> Option<PaymentBody> {
     match (claimed, recorded) {
         (c, None) => Some(*c),
-        (PaymentBody::Single(c), Some(PaymentBody::Single(r))) => (c.index() > r.index()).then_some(*claimed),
+        (PaymentBody::Single(c), Some(PaymentBody::Single(r))) => {
+            (c.index() > r.index()).then_some(*claimed)
+        }
         (PaymentBody::Purse(c), Some(PaymentBody::Purse(r))) => {
             let mut out = crate::PursePayment::new();
             let mut any = false;
@@ -381,9 +392,12 @@ impl OverspendProof {
             }
             seen.push(d);
             let mf = commitment.fields();
-            let mut state = ChainState::new(&mf.chain, None, budget).map_err(ProofError::Invalid)?;
+            let mut state =
+                ChainState::new(&mf.chain, None, budget).map_err(ProofError::Invalid)?;
             let units = state.accept(paid).map_err(|e| match e {
-                SessionError::Payment(crate::VerifyError::OverBudget { .. }) => ProofError::OverBudget,
+                SessionError::Payment(crate::VerifyError::OverBudget { .. }) => {
+                    ProofError::OverBudget
+                }
                 e => ProofError::Invalid(e),
             })?;
             budget = budget.saturating_sub(u32::try_from(steps_of(paid)).unwrap_or(u32::MAX));

@@ -19,6 +19,8 @@ mod hash;
 pub mod lmots;
 #[cfg(feature = "ed25519")]
 pub mod message;
+#[cfg(all(feature = "serde", feature = "ed25519"))]
+mod serde_impl;
 #[cfg(feature = "ed25519")]
 pub mod session;
 #[cfg(feature = "ed25519")]
@@ -26,30 +28,32 @@ pub mod sign;
 pub mod verify;
 pub mod wire;
 
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub use broker::{
+    Broker, DEFAULT_CLAIM_STEP_LIMIT, Ledger, LedgerEntry, MemoryLedger, OverspendProof,
+    ProofError, RedeemError, Redemption,
+};
 pub use bytes::{HexError, LengthError};
 pub use chain::traversal::{self, MAX_PEBBLES, Pebbler, PebblerStateError, Traversal};
 #[cfg(feature = "alloc")]
 pub use chain::traversal::{Checkpoints, StoreAll};
-pub use chain::{Anchor, ChainError, ChainId, ChainParams, ChainSeed, MAX_CHAIN_LENGTH, Payword, Word};
+pub use chain::{
+    Anchor, ChainError, ChainId, ChainParams, ChainSeed, MAX_CHAIN_LENGTH, Payword, Word,
+};
 #[cfg(feature = "std")]
 pub use cost::{Counting, HashCount};
 pub use hash::{Blake3, HashAlg, Role, Sha256, Tweak, TweakableHash};
-pub use verify::{
-    DEFAULT_STEP_LIMIT, MAX_DENOMINATIONS, Purse, PurseAnchors, PurseError, PurseParams, PursePayment,
-    PurseReceiver, Receiver, VerifyError,
-};
-pub use wire::DecodeError;
-#[cfg(all(feature = "ed25519", feature = "alloc"))]
-pub use broker::{
-    Broker, DEFAULT_CLAIM_STEP_LIMIT, Ledger, LedgerEntry, MemoryLedger, OverspendProof, ProofError, RedeemError,
-    Redemption,
-};
 #[cfg(feature = "ed25519")]
 pub use message::{
-    AnyMessage, BrokerId, Certificate, CertificateFields, Commitment, CommitmentFields, CommittedChain, CustomerId,
-    Encode, Payment, PaymentBody, RedemptionClaim, VendorId,
+    AnyMessage, BrokerId, Certificate, CertificateFields, Commitment, CommitmentFields,
+    CommittedChain, CustomerId, Encode, Payment, PaymentBody, RedemptionClaim, VendorId,
 };
 #[cfg(feature = "ed25519")]
 pub use session::{Session, SessionError};
 #[cfg(feature = "ed25519")]
 pub use sign::{Digest, MessageSigner, PublicKey, SigAlg, Signature, SignatureError};
+pub use verify::{
+    DEFAULT_STEP_LIMIT, MAX_DENOMINATIONS, Purse, PurseAnchors, PurseError, PurseParams,
+    PursePayment, PurseReceiver, Receiver, VerifyError,
+};
+pub use wire::DecodeError;

@@ -220,7 +220,10 @@ impl Certificate {
     /// # Errors
     ///
     /// [`SignatureError`] if the signer fails, or if `valid_from > expires`.
-    pub fn issue<S: MessageSigner + ?Sized>(fields: CertificateFields, broker: &S) -> Result<Self, SignatureError> {
+    pub fn issue<S: MessageSigner + ?Sized>(
+        fields: CertificateFields,
+        broker: &S,
+    ) -> Result<Self, SignatureError> {
         if fields.valid_from > fields.expires {
             return Err(SignatureError);
         }
@@ -358,7 +361,8 @@ impl CommittedChain {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let kind = r.u8("chain kind")?;
-        let alg = HashAlg::from_tag(r.u8("hash")?).ok_or(DecodeError::NonCanonical { field: "hash" })?;
+        let alg =
+            HashAlg::from_tag(r.u8("hash")?).ok_or(DecodeError::NonCanonical { field: "hash" })?;
         let id = ChainId::from_bytes(r.array("chain id")?);
         match kind {
             1 => {
@@ -385,11 +389,16 @@ impl CommittedChain {
                 for a in anchors.iter_mut().take(usize::from(m)) {
                     *a = Anchor::from_bytes(r.array("anchor")?);
                 }
-                let anchors = PurseAnchors::from_slice(anchors.get(..usize::from(m)).unwrap_or(&[]))
-                    .map_err(|_| DecodeError::NonCanonical { field: "denominations" })?;
+                let anchors =
+                    PurseAnchors::from_slice(anchors.get(..usize::from(m)).unwrap_or(&[]))
+                        .map_err(|_| DecodeError::NonCanonical {
+                            field: "denominations",
+                        })?;
                 Ok(Self::Purse { params, anchors })
             }
-            _ => Err(DecodeError::NonCanonical { field: "chain kind" }),
+            _ => Err(DecodeError::NonCanonical {
+                field: "chain kind",
+            }),
         }
     }
 }
@@ -447,7 +456,10 @@ impl Commitment {
     ///
     /// [`SignatureError`] if the signer fails, if `valid_from > expires` or
     /// the unit value is 0.
-    pub fn sign<S: MessageSigner + ?Sized>(fields: CommitmentFields, customer: &S) -> Result<Self, SignatureError> {
+    pub fn sign<S: MessageSigner + ?Sized>(
+        fields: CommitmentFields,
+        customer: &S,
+    ) -> Result<Self, SignatureError> {
         if fields.valid_from > fields.expires || fields.unit_value == 0 {
             return Err(SignatureError);
         }
@@ -485,7 +497,12 @@ impl Commitment {
 
 impl Encode for Commitment {
     const TAG: u8 = tag::COMMITMENT;
-    const MAX_LEN: usize = 2 + 32 + 32 + 24 + (1 + 1 + 16 + 4 + 1 + 4 + 32 * MAX_DENOMINATIONS) + Signature::ENCODED_LEN;
+    const MAX_LEN: usize = 2
+        + 32
+        + 32
+        + 24
+        + (1 + 1 + 16 + 4 + 1 + 4 + 32 * MAX_DENOMINATIONS)
+        + Signature::ENCODED_LEN;
 
     fn write_fields(&self, w: &mut Writer<'_>) {
         Self::write_content(&self.fields, w);
@@ -497,7 +514,9 @@ impl Encode for Commitment {
         let vendor = VendorId::from_bytes(r.array("vendor")?);
         let unit_value = r.u64("unit_value")?;
         if unit_value == 0 {
-            return Err(DecodeError::NonCanonical { field: "unit_value" });
+            return Err(DecodeError::NonCanonical {
+                field: "unit_value",
+            });
         }
         let (valid_from, expires) = read_validity(r)?;
         let chain = CommittedChain::read(r)?;
@@ -595,7 +614,9 @@ impl Encode for Payment {
             2 => {
                 let mask = r.u8("denomination mask")?;
                 if mask == 0 {
-                    return Err(DecodeError::NonCanonical { field: "denomination mask" });
+                    return Err(DecodeError::NonCanonical {
+                        field: "denomination mask",
+                    });
                 }
                 let mut pay = PursePayment::new();
                 for j in 0u8..8 {
@@ -605,7 +626,11 @@ impl Encode for Payment {
                 }
                 PaymentBody::Purse(pay)
             }
-            _ => return Err(DecodeError::NonCanonical { field: "payment kind" }),
+            _ => {
+                return Err(DecodeError::NonCanonical {
+                    field: "payment kind",
+                });
+            }
         };
         Ok(Self { commitment, body })
     }
@@ -667,7 +692,9 @@ impl AnyMessage {
             Some(&tag::CERTIFICATE) => Certificate::decode(bytes).map(Self::Certificate),
             Some(&tag::COMMITMENT) => Commitment::decode(bytes).map(Self::Commitment),
             Some(&tag::PAYMENT) => Payment::decode(bytes).map(Self::Payment),
-            Some(&tag::REDEMPTION_CLAIM) => RedemptionClaim::decode(bytes).map(Self::RedemptionClaim),
+            Some(&tag::REDEMPTION_CLAIM) => {
+                RedemptionClaim::decode(bytes).map(Self::RedemptionClaim)
+            }
             Some(&t) => Err(DecodeError::UnknownTag { tag: t }),
             None => Err(DecodeError::Truncated {
                 field: "tag",

@@ -3,7 +3,9 @@
 use core::fmt;
 
 use crate::hash::{Blake3, HashAlg, Sha256};
-use crate::message::{Certificate, Commitment, CommittedChain, Payment, PaymentBody, RedemptionClaim, VendorId};
+use crate::message::{
+    Certificate, Commitment, CommittedChain, Payment, PaymentBody, RedemptionClaim, VendorId,
+};
 use crate::sign::{Digest, PublicKey};
 use crate::verify::{PurseReceiver, Receiver, VerifyError};
 
@@ -45,7 +47,9 @@ impl fmt::Display for SessionError {
             Self::WrongVendor => f.write_str("commitment is for another vendor"),
             Self::NotYetValid => f.write_str("not valid yet"),
             Self::Expired => f.write_str("expired"),
-            Self::OutsideCertificate => f.write_str("commitment validity is outside the certificate's"),
+            Self::OutsideCertificate => {
+                f.write_str("commitment validity is outside the certificate's")
+            }
             Self::WrongCommitment => f.write_str("payment is for another commitment"),
             Self::Payment(e) => write!(f, "payment refused: {e}"),
             Self::Overflow => f.write_str("amount overflows"),
@@ -114,7 +118,11 @@ pub(crate) enum ChainState {
 
 impl ChainState {
     /// A receiver at the anchors of `chain`, resumed at `last` if given.
-    pub(crate) fn new(chain: &CommittedChain, last: Option<&PaymentBody>, limit: u32) -> Result<Self, SessionError> {
+    pub(crate) fn new(
+        chain: &CommittedChain,
+        last: Option<&PaymentBody>,
+        limit: u32,
+    ) -> Result<Self, SessionError> {
         let bad = |_| SessionError::Unsupported;
         Ok(match (chain, last) {
             (CommittedChain::Single { params, anchor }, last) => {
@@ -124,8 +132,16 @@ impl ChainState {
                     Some(PaymentBody::Purse(_)) => return Err(SessionError::WrongCommitment),
                 };
                 match params.alg() {
-                    HashAlg::Sha256 => Self::Sha256(Receiver::resume(*params, last).map_err(bad)?.with_limit(limit)),
-                    HashAlg::Blake3 => Self::Blake3(Receiver::resume(*params, last).map_err(bad)?.with_limit(limit)),
+                    HashAlg::Sha256 => Self::Sha256(
+                        Receiver::resume(*params, last)
+                            .map_err(bad)?
+                            .with_limit(limit),
+                    ),
+                    HashAlg::Blake3 => Self::Blake3(
+                        Receiver::resume(*params, last)
+                            .map_err(bad)?
+                            .with_limit(limit),
+                    ),
                 }
             }
             (CommittedChain::Purse { params, anchors }, last) => {
@@ -174,7 +190,8 @@ impl ChainState {
     /// The highest paywords accepted, or `None` before any payment.
     pub(crate) fn last(&self) -> Option<PaymentBody> {
         let single = |r: crate::Payword| (r.index() > 0).then_some(PaymentBody::Single(r));
-        let purse = |p: crate::PursePayment| p.parts().next().is_some().then_some(PaymentBody::Purse(p));
+        let purse =
+            |p: crate::PursePayment| p.parts().next().is_some().then_some(PaymentBody::Purse(p));
         match self {
             Self::Sha256(r) => single(*r.last()),
             Self::Blake3(r) => single(*r.last()),
@@ -248,7 +265,11 @@ impl Session {
     /// [`DEFAULT_STEP_LIMIT`](crate::DEFAULT_STEP_LIMIT)).
     #[must_use]
     pub fn with_limit(mut self, max_steps: u32) -> Self {
-        if let Ok(state) = ChainState::new(&self.commitment.fields().chain, self.state.last().as_ref(), max_steps) {
+        if let Ok(state) = ChainState::new(
+            &self.commitment.fields().chain,
+            self.state.last().as_ref(),
+            max_steps,
+        ) {
             self.state = state;
         }
         self
@@ -299,7 +320,8 @@ impl Session {
     /// Value paid so far (`units × unit value`, saturating).
     #[must_use]
     pub fn value_paid(&self) -> u64 {
-        self.units_paid().saturating_mul(self.commitment.fields().unit_value)
+        self.units_paid()
+            .saturating_mul(self.commitment.fields().unit_value)
     }
 
     /// The claim to send to the broker, or `None` before any payment.

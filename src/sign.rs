@@ -141,9 +141,11 @@ impl PublicKey {
         }
         #[cfg(not(fuzzing))]
         {
-            let key = ed25519_dalek::VerifyingKey::from_bytes(&self.bytes).map_err(|_| SignatureError)?;
+            let key =
+                ed25519_dalek::VerifyingKey::from_bytes(&self.bytes).map_err(|_| SignatureError)?;
             let s = ed25519_dalek::Signature::from_bytes(&sig.bytes);
-            key.verify_strict(digest.as_bytes(), &s).map_err(|_| SignatureError)
+            key.verify_strict(digest.as_bytes(), &s)
+                .map_err(|_| SignatureError)
         }
         #[cfg(fuzzing)]
         {
@@ -160,8 +162,12 @@ impl PublicKey {
         w.put(&self.bytes);
     }
 
-    pub(crate) fn read(r: &mut crate::wire::Reader<'_>, field: &'static str) -> Result<Self, crate::DecodeError> {
-        let alg = SigAlg::from_tag(r.u8(field)?).ok_or(crate::DecodeError::NonCanonical { field })?;
+    pub(crate) fn read(
+        r: &mut crate::wire::Reader<'_>,
+        field: &'static str,
+    ) -> Result<Self, crate::DecodeError> {
+        let alg =
+            SigAlg::from_tag(r.u8(field)?).ok_or(crate::DecodeError::NonCanonical { field })?;
         Ok(Self {
             alg,
             bytes: r.array(field)?,
@@ -216,7 +222,8 @@ impl Signature {
 
     pub(crate) fn read(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::DecodeError> {
         let field = "signature";
-        let alg = SigAlg::from_tag(r.u8(field)?).ok_or(crate::DecodeError::NonCanonical { field })?;
+        let alg =
+            SigAlg::from_tag(r.u8(field)?).ok_or(crate::DecodeError::NonCanonical { field })?;
         Ok(Self {
             alg,
             bytes: r.array(field)?,
@@ -269,7 +276,8 @@ pub trait MessageSigner {
 
 impl<S> MessageSigner for S
 where
-    S: signature::Signer<ed25519_dalek::Signature> + signature::Keypair<VerifyingKey = ed25519_dalek::VerifyingKey>,
+    S: signature::Signer<ed25519_dalek::Signature>
+        + signature::Keypair<VerifyingKey = ed25519_dalek::VerifyingKey>,
 {
     fn public_key(&self) -> PublicKey {
         PublicKey::ed25519(self.verifying_key().to_bytes())
@@ -308,7 +316,10 @@ mod tests {
         let sig = sk.sign_digest(&d).unwrap();
         let pk = sk.public_key();
         assert_eq!(pk.verify(&d, &sig), Ok(()));
-        assert_eq!(pk.verify(&message_digest(8, b"hello"), &sig), Err(SignatureError));
+        assert_eq!(
+            pk.verify(&message_digest(8, b"hello"), &sig),
+            Err(SignatureError)
+        );
         let mut bad = *sig.as_bytes();
         bad[0] ^= 1;
         assert_eq!(pk.verify(&d, &Signature::ed25519(bad)), Err(SignatureError));
