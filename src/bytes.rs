@@ -20,11 +20,7 @@ pub struct LengthError {
 
 impl fmt::Display for LengthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "expected {} bytes, got {}",
-            self.expected, self.actual
-        )
+        write!(f, "expected {} bytes, got {}", self.expected, self.actual)
     }
 }
 

@@ -281,8 +281,14 @@ mod tests {
         );
         assert_eq!(r.u16("c"), Ok(0x0203));
         assert_eq!(r.finish(), Ok(()));
-        assert_eq!(Reader::new(&[0]).finish(), Err(DecodeError::TrailingData { extra: 1 }));
-        assert_eq!(Reader::new(&[2]).bool("f"), Err(DecodeError::NonCanonical { field: "f" }));
+        assert_eq!(
+            Reader::new(&[0]).finish(),
+            Err(DecodeError::TrailingData { extra: 1 })
+        );
+        assert_eq!(
+            Reader::new(&[2]).bool("f"),
+            Err(DecodeError::NonCanonical { field: "f" })
+        );
         assert_eq!(
             Reader::new(&[0, 9]).count("n", 8),
             Err(DecodeError::LengthOverLimit {
