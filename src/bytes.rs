@@ -58,8 +58,14 @@ pub(crate) fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
 macro_rules! byte_newtype {
     ($(#[$meta:meta])* $name:ident, $len:expr) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Hash)]
+        #[derive(Clone, Copy)]
         pub struct $name([u8; $len]);
+
+        impl core::hash::Hash for $name {
+            fn hash<S: core::hash::Hasher>(&self, state: &mut S) {
+                self.0.hash(state);
+            }
+        }
 
         impl $name {
             /// Length in bytes.

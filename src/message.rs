@@ -299,6 +299,7 @@ impl Encode for Certificate {
 }
 
 /// The chain(s) a commitment binds: one chain, or a denomination purse.
+#[allow(clippy::large_enum_variant)] // fixed size on purpose: no allocation
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CommittedChain {
     /// A single chain and its anchor.
@@ -536,6 +537,7 @@ impl Encode for Commitment {
 }
 
 /// What a payment reveals: one payword, or paywords of several denominations.
+#[allow(clippy::large_enum_variant)] // fixed size on purpose: no allocation
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PaymentBody {
     /// The new highest payword of a single chain.
@@ -668,6 +670,7 @@ impl Encode for RedemptionClaim {
 }
 
 /// Any message, by its tag.
+#[allow(clippy::large_enum_variant)] // fixed size on purpose: no allocation
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AnyMessage {

@@ -43,7 +43,7 @@ impl<T: Encode> Visitor<'_> for MessageVisitor<T> {
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
         let hex = s.as_bytes();
-        if hex.len() % 2 != 0 || hex.len() / 2 > BUF {
+        if !hex.len().is_multiple_of(2) || hex.len() / 2 > BUF {
             return Err(E::custom("bad hex length"));
         }
         let mut buf = [0u8; BUF];
