@@ -43,6 +43,8 @@ pub use chain::{
 #[cfg(feature = "std")]
 pub use cost::{Counting, HashCount};
 pub use hash::{Blake3, HashAlg, Role, Sha256, Tweak, TweakableHash};
+pub use lmots::lms::{LmsParams, LmsPublicKey, hss_verify, lms_verify};
+pub use lmots::{LmotsError, LmotsParams, LmotsPrivateKey, LmotsPublicKey, LmotsSignature};
 #[cfg(feature = "ed25519")]
 pub use message::{
     AnyMessage, BrokerId, Certificate, CertificateFields, Commitment, CommitmentFields,
