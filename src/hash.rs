@@ -264,6 +264,9 @@ pub(crate) fn sha256_one_block<const LEN: usize>(pieces: &[&[u8]]) -> [u8; 32] {
     block[56..].copy_from_slice(&bits.to_be_bytes());
     let mut state = SHA256_IV;
     sha2::block_api::compress256(&mut state, core::slice::from_ref(&block));
+    // The block may hold a secret (LM-OTS derives private chain values from
+    // the seed through this function): clear it.
+    zeroize::Zeroize::zeroize(&mut block);
     state_to_bytes(&state)
 }
 
