@@ -1,0 +1,129 @@
+//! Shared logic of payword's fuzz targets.
+//!
+//! Every target in `fuzz_targets/` is one line that calls a function of
+//! [`targets`]; the logic lives here so that `cargo test` (in this folder)
+//! replays the committed corpus and every file under `regressions/` through
+//! exactly the code the fuzzer runs, and so that the corpus generator writes
+//! inputs in the format the interpreters read.
+//!
+//! Under `cfg(fuzzing)` (set by `cargo fuzz`) payword swaps in a cheap message
+//! digest and a trivial signature check (see `src/sign.rs`) so the fuzzer can
+//! reach the code behind verification; chain hashing stays real, so a forged
+//! payword is still a forgery. The targets hold in both builds: under
+//! `cargo test` they run on the real primitives.
+//!
+//! Modules:
+//! - [`choices`]: reads fuzz bytes as a stream of choices (zeros past the end);
+//! - [`fixture`]: keys, certificates, commitments over genuine chains;
+//! - [`codec`]: the decoder, dispatch, round-trip and pebbler-state targets;
+//! - [`vendor`]: the vendor-session interpreter and its model;
+//! - [`ledger`]: the broker-ledger interpreter and its model;
+//! - [`corpus`]: the seed-corpus generator.
+
+#![forbid(unsafe_code)]
+
+/// Whether `PAYWORD_FUZZ_TRACE` is set: the interpreters then print every
+/// operation and its result (to debug a crash input).
+pub static TRACE: std::sync::LazyLock<bool> =
+    std::sync::LazyLock::new(|| std::env::var_os("PAYWORD_FUZZ_TRACE").is_some());
+
+/// Prints when [`TRACE`] is on.
+#[macro_export]
+macro_rules! trace {
+    ($($arg:tt)*) => {
+        if *$crate::TRACE {
+            eprintln!($($arg)*);
+        }
+    };
+}
+
+pub mod choices;
+pub mod codec;
+pub mod corpus;
+pub mod fixture;
+pub mod ledger;
+pub mod vendor;
+
+/// One entry point per fuzz target (the names of `fuzz_targets/*.rs`).
+pub mod targets {
+    pub use crate::codec::{
+        certificate, commitment, decode_any, payment, pebbler_state, redemption_claim, round_trip,
+    };
+    pub use crate::ledger::broker_ledger;
+    pub use crate::vendor::vendor_session;
+
+    /// Every target by name, for replaying files.
+    pub const ALL: [(&str, fn(&[u8])); 9] = [
+        ("certificate", certificate),
+        ("commitment", commitment),
+        ("payment", payment),
+        ("redemption_claim", redemption_claim),
+        ("decode_any", decode_any),
+        ("round_trip", round_trip),
+        ("pebbler_state", pebbler_state),
+        ("vendor_session", vendor_session),
+        ("broker_ledger", broker_ledger),
+    ];
+
+    /// The target called `name`.
+    #[must_use]
+    pub fn by_name(name: &str) -> Option<fn(&[u8])> {
+        ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    fn fuzz_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// Every regular file directly under `dir/<target>/`, with its target.
+    fn files_under(dir: &Path) -> Vec<(String, PathBuf)> {
+        let mut out = Vec::new();
+        let Ok(targets) = std::fs::read_dir(dir) else {
+            return out;
+        };
+        for t in targets.flatten() {
+            if !t.path().is_dir() {
+                continue;
+            }
+            let name = t.file_name().to_string_lossy().into_owned();
+            for f in std::fs::read_dir(t.path()).unwrap().flatten() {
+                let p = f.path();
+                let file = f.file_name().to_string_lossy().into_owned();
+                if p.is_file() && !file.starts_with('.') && file != "README.md" {
+                    out.push((name.clone(), p));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn replay(dir: &str) -> usize {
+        let files = files_under(&fuzz_dir().join(dir));
+        for (target, path) in &files {
+            let f = super::targets::by_name(target)
+                .unwrap_or_else(|| panic!("{}: no fuzz target called {target}", path.display()));
+            let data = std::fs::read(path).unwrap();
+            eprintln!("replaying {}", path.display());
+            f(&data);
+        }
+        files.len()
+    }
+
+    /// Crash inputs found by the fuzzer stay fixed (real primitives here).
+    #[test]
+    fn regressions_replay() {
+        replay("regressions");
+    }
+
+    /// The seed corpus goes through the full target logic without a failure.
+    #[test]
+    fn corpus_replays() {
+        assert!(replay("corpus") > 0, "the seed corpus is empty");
+    }
+}
