@@ -168,11 +168,11 @@ pub struct Redemption {
 /// See `examples/quickstart.rs`.
 #[derive(Clone, Debug)]
 pub struct Broker<L: Ledger = MemoryLedger> {
-    id: BrokerId,
-    key: PublicKey,
-    ledger: L,
-    limit: u32,
-    grace: u64,
+    pub(crate) id: BrokerId,
+    pub(crate) key: PublicKey,
+    pub(crate) ledger: L,
+    pub(crate) limit: u32,
+    pub(crate) grace: u64,
 }
 
 impl<L: Ledger> Broker<L> {
@@ -305,7 +305,15 @@ impl<L: Ledger> Broker<L> {
 /// nothing is new.
 fn newer_parts(claimed: &PaymentBody, recorded: Option<&PaymentBody>) -> Option<PaymentBody> {
     match (claimed, recorded) {
-        (c, None) => Some(*c),
+        // Index 0 is the anchor: it pays nothing and is never "new".
+        (PaymentBody::Single(c), None) => (c.index() > 0).then_some(*claimed),
+        (PaymentBody::Purse(c), None) => {
+            let mut out = crate::PursePayment::new();
+            for (j, p) in c.parts().filter(|(_, p)| p.index() > 0) {
+                out = out.with(j, *p);
+            }
+            out.parts().next().is_some().then_some(PaymentBody::Purse(out))
+        }
         (PaymentBody::Single(c), Some(PaymentBody::Single(r))) => {
             (c.index() > r.index()).then_some(*claimed)
         }
@@ -313,7 +321,7 @@ fn newer_parts(claimed: &PaymentBody, recorded: Option<&PaymentBody>) -> Option<
             let mut out = crate::PursePayment::new();
             let mut any = false;
             for (j, p) in c.parts() {
-                if r.part(j).is_none_or(|q| p.index() > q.index()) {
+                if p.index() > r.part(j).map_or(0, |q| q.index()) {
                     out = out.with(j, *p);
                     any = true;
                 }
