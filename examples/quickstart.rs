@@ -74,6 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 params,
                 anchor: wallet.anchor(),
             },
+            renewal: None,
         },
         &customer_key,
     )?;

@@ -44,6 +44,10 @@ pub enum Role {
     MessageDigest = 0x06,
     /// Derivation of a sub-chain id (for example one denomination of a purse).
     DeriveId = 0x07,
+    /// Derivation of chain-renewal values from a chain's seed (module
+    /// `renew`): the LM-OTS seed (position 0), the next
+    /// chain's seed (1), the next chain's id (2) and the signing randomizer (3).
+    RenewKdf = 0x08,
 }
 
 /// The domain separator of one hash call: role, chain id and position.

@@ -22,6 +22,8 @@ pub mod message;
 #[cfg(all(feature = "serde", feature = "ed25519"))]
 mod serde_impl;
 #[cfg(feature = "ed25519")]
+pub mod renew;
+#[cfg(feature = "ed25519")]
 pub mod session;
 #[cfg(feature = "ed25519")]
 pub mod sign;
@@ -49,6 +51,12 @@ pub use lmots::{LmotsError, LmotsParams, LmotsPrivateKey, LmotsPublicKey, LmotsS
 pub use message::{
     AnyMessage, BrokerId, Certificate, CertificateFields, Commitment, CommitmentFields,
     CommittedChain, CustomerId, Encode, Payment, PaymentBody, RedemptionClaim, VendorId,
+};
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub use renew::{CascadeClaim, CascadeError, CascadeRedemption, OtsReuseProof, RenewedChain};
+#[cfg(feature = "ed25519")]
+pub use renew::{
+    LinkFields, MAX_CASCADE, RENEWAL_LMOTS, RenewError, RenewalLink, RenewingWallet, Window,
 };
 #[cfg(feature = "ed25519")]
 pub use session::{Session, SessionError};

@@ -11,6 +11,7 @@ use core::fmt;
 use crate::bytes::byte_newtype;
 use crate::chain::{Anchor, ChainId, ChainParams, Payword, Word};
 use crate::hash::HashAlg;
+use crate::lmots::LmotsPublicKey;
 use crate::sign::{Digest, MessageSigner, PublicKey, Signature, SignatureError, message_digest};
 use crate::verify::{MAX_DENOMINATIONS, PurseAnchors, PurseParams, PursePayment};
 use crate::wire::{DecodeError, Reader, Writer};
@@ -419,6 +420,12 @@ pub struct CommitmentFields {
     pub expires: u64,
     /// The committed chain(s).
     pub chain: CommittedChain,
+    /// The LM-OTS public key that may sign one renewal link to a next chain
+    /// (see the `renew` module), or `None` for a chain that never renews.
+    ///
+    /// Encoded after the chain as a flag byte (`0` none, `1` present) and,
+    /// when present, the 56-byte RFC 8554 public key.
+    pub renewal: Option<LmotsPublicKey>,
 }
 
 /// A customer-signed commitment (customer → vendor).
@@ -442,6 +449,13 @@ impl Commitment {
         w.put_u64(f.valid_from);
         w.put_u64(f.expires);
         f.chain.write(w);
+        match &f.renewal {
+            None => w.put_u8(0),
+            Some(key) => {
+                w.put_u8(1);
+                w.put(&key.to_bytes());
+            }
+        }
     }
 
     /// The digest a customer signs for `fields`; also the commitment's
@@ -503,6 +517,8 @@ impl Encode for Commitment {
         + 32
         + 24
         + (1 + 1 + 16 + 4 + 1 + 4 + 32 * MAX_DENOMINATIONS)
+        + 1
+        + LmotsPublicKey::ENCODED_LEN
         + Signature::ENCODED_LEN;
 
     fn write_fields(&self, w: &mut Writer<'_>) {
@@ -521,6 +537,17 @@ impl Encode for Commitment {
         }
         let (valid_from, expires) = read_validity(r)?;
         let chain = CommittedChain::read(r)?;
+        let renewal = if r.bool("renewal flag")? {
+            let bytes = r.take("renewal key", LmotsPublicKey::ENCODED_LEN)?;
+            Some(
+                LmotsPublicKey::from_bytes(bytes)
+                    .map_err(|_| DecodeError::NonCanonical {
+                        field: "renewal key",
+                    })?,
+            )
+        } else {
+            None
+        };
         let signature = Signature::read(r)?;
         Ok(Self {
             fields: CommitmentFields {
@@ -530,6 +557,7 @@ impl Encode for Commitment {
                 valid_from,
                 expires,
                 chain,
+                renewal,
             },
             signature,
         })

@@ -73,6 +73,7 @@ fn commit(w: &World, chain_byte: u8, unit_value: u64) -> (Commitment, Vec<Paywor
             valid_from: NOW - 100,
             expires: NOW + 1000,
             chain: CommittedChain::Single { params, anchor },
+            renewal: None,
         },
         &w.customer,
     )
@@ -376,6 +377,7 @@ fn purse_commitments_work_end_to_end() {
                 params,
                 anchors: purse.anchors(),
             },
+            renewal: None,
         },
         &w.customer,
     )
@@ -641,6 +643,7 @@ fn pebbling_wallet_pays_a_session() {
                 params,
                 anchor: wallet.anchor(),
             },
+            renewal: None,
         },
         &w.customer,
     )

@@ -168,6 +168,7 @@ impl Signing {
             valid_from: COMMIT_FROM,
             expires: COMMIT_UNTIL,
             chain,
+            renewal: None,
         };
         let c = Commitment::sign(fields, customer_signer(customer)).expect("fixture commitment");
         match self {

@@ -1,0 +1,421 @@
+#![cfg(all(feature = "ed25519", feature = "std"))]
+//! Self-renewing chains: the wallet, vendor renewal, cascade redemption, the
+//! one-time-key reuse proof, hostile input, persistence, and the known-answer
+//! vectors of `tests/vectors/renewal.json`.
+//!
+//! `cargo test --test renew` regenerates the vectors in memory and compares
+//! them with the committed file; `PAYWORD_REGEN_VECTORS=1 cargo test --test
+//! renew` rewrites it. The key derivation is also recomputed here from its
+//! definition with plain `sha2` (an independent reference).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+
+use ed25519_dalek::SigningKey;
+use payword::renew::{
+    CascadeClaim, CascadeError, LinkFields, MAX_CASCADE, OtsReuseProof, RENEWAL_LMOTS, RenewError,
+    RenewalLink, RenewedChain, RenewingWallet, Window,
+};
+use payword::{
+    Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
+    CommitmentFields, CustomerId, DecodeError, Encode, HashAlg, LmotsPrivateKey, MemoryLedger,
+    MessageSigner, Payment, PaymentBody, Session, SessionError, Sha256, Traversal, VendorId,
+};
+use proptest::prelude::*;
+use sha2::Digest as _;
+
+fn rng() -> rand_chacha::ChaCha20Rng {
+    use rand_chacha::rand_core::SeedableRng;
+    rand_chacha::ChaCha20Rng::from_seed([42; 32])
+}
+
+const NOW: u64 = 1_000_000;
+const SKEW: u64 = 30;
+
+struct World {
+    broker: SigningKey,
+    customer: SigningKey,
+    broker_id: BrokerId,
+    vendor: VendorId,
+    cert: Certificate,
+}
+
+fn world(credit_limit: u64) -> World {
+    let broker = SigningKey::from_bytes(&[1; 32]);
+    let customer = SigningKey::from_bytes(&[2; 32]);
+    let broker_id = BrokerId::from_bytes([3; 32]);
+    let cert = Certificate::issue(
+        CertificateFields {
+            broker: broker_id,
+            serial: 7,
+            customer: CustomerId::from_bytes([4; 16]),
+            customer_key: customer.public_key(),
+            credit_limit,
+            valid_from: NOW - 1000,
+            expires: NOW + 100_000,
+        },
+        &broker,
+    )
+    .unwrap();
+    World {
+        broker,
+        customer,
+        broker_id,
+        vendor: VendorId::from_bytes([5; 32]),
+        cert,
+    }
+}
+
+fn params(byte: u8, n: u32) -> ChainParams {
+    ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([byte; 16]), n.into()).unwrap()
+}
+
+/// A bound wallet (chain length `n`, renewing when exhausted) and its
+/// commitment.
+fn wallet(w: &World, byte: u8, n: u32) -> (RenewingWallet<Sha256>, Commitment) {
+    let mut wallet =
+        RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([byte; 32]), params(byte, n), 0)
+            .unwrap();
+    let c = Commitment::sign(
+        CommitmentFields {
+            certificate: w.cert.digest(),
+            vendor: w.vendor,
+            unit_value: 3,
+            valid_from: NOW - 100,
+            expires: NOW + 1000,
+            chain: wallet.committed_chain(),
+            renewal: Some(wallet.renewal_key()),
+        },
+        &w.customer,
+    )
+    .unwrap();
+    wallet.bind(&c).unwrap();
+    (wallet, c)
+}
+
+fn open(w: &World, c: Commitment) -> Session {
+    Session::open(w.vendor, &w.broker.public_key(), w.cert, c, NOW, SKEW).unwrap()
+}
+
+fn broker(w: &World) -> Broker {
+    Broker::new(w.broker_id, w.broker.public_key(), MemoryLedger::new(), 500)
+}
+
+/// Pays `units` paywords from the wallet into the session; returns the links.
+fn run(wallet: &mut RenewingWallet<Sha256>, s: &mut Session, units: u32) -> Vec<RenewalLink> {
+    let mut links = Vec::new();
+    for _ in 0..units {
+        let out = wallet.pay().unwrap();
+        if let Some(l) = out.link {
+            s.renew(&l, NOW).unwrap();
+            links.push(l);
+        }
+        assert_eq!(s.pay(&out.payment, NOW), Ok(3));
+    }
+    links
+}
+
+/// The LM-OTS private key of a chain, recomputed from the definition in the
+/// `renew` module docs (what a dishonest wallet would do to sign twice).
+fn derived_ots_key(seed: &[u8; 32], id: &[u8; 16], generation: u32) -> LmotsPrivateKey {
+    LmotsPrivateKey::from_seed(RENEWAL_LMOTS, *id, generation, &kdf(seed, id, 0, &[]))
+}
+
+/// `SHA-256(0x08 ‖ id ‖ u32 position ‖ seed ‖ extra)`: the renewal KDF, from
+/// its definition.
+fn kdf(seed: &[u8; 32], id: &[u8; 16], position: u32, extra: &[u8]) -> [u8; 32] {
+    let mut h = sha2::Sha256::new();
+    h.update([0x08]);
+    h.update(id);
+    h.update(position.to_be_bytes());
+    h.update(seed);
+    h.update(extra);
+    h.finalize().into()
+}
+
+#[test]
+fn renewing_session_and_cascade_redemption() {
+    let w = world(1_000_000);
+    let (mut wallet, c) = wallet(&w, 9, 16);
+    let mut s = open(&w, c);
+    let links = run(&mut wallet, &mut s, 50);
+    assert_eq!(links.len(), 3);
+    assert_eq!((wallet.generation(), s.generation()), (3, 3));
+    assert_eq!(s.units_paid(), 50);
+    assert_eq!(*s.commitment_digest(), links[2].digest());
+    // The first chain's own claim still works and covers chain 0 only.
+    let plain = s.claim().unwrap();
+    assert!(matches!(plain.payment.body(), PaymentBody::Single(p) if p.index() == 16));
+    assert_eq!(*plain.payment.commitment(), c.digest());
+    let claim = s.cascade().unwrap();
+    assert_eq!(claim.renewals.len(), 3);
+    let bytes = claim.to_bytes();
+    assert_eq!(CascadeClaim::decode(&bytes).unwrap(), claim);
+    let mut b = broker(&w);
+    let r = b.redeem_cascade(&claim, &w.vendor, NOW + 1400).unwrap();
+    assert_eq!(
+        (r.owed, r.units, r.chains, r.over_limit),
+        (150, 50, 4, false)
+    );
+    // Idempotent, and an older cascade earns nothing more.
+    let r = b.redeem_cascade(&claim, &w.vendor, NOW + 1400).unwrap();
+    assert_eq!((r.owed, r.units), (0, 50));
+    // The plain claim for chain 0 is already covered.
+    assert_eq!(b.redeem(&plain, &w.vendor, NOW + 1400).unwrap().owed, 0);
+    // More payments later: only the difference is owed.
+    run(&mut wallet, &mut s, 10);
+    let r = b
+        .redeem_cascade(&s.cascade().unwrap(), &w.vendor, NOW + 1400)
+        .unwrap();
+    assert_eq!((r.owed, r.units, r.chains), (30, 60, 4));
+    assert_eq!(b.ledger().credited(&w.cert.digest()), 180);
+}
+
+use payword::Ledger as _;
+
+#[test]
+fn cascade_order_free_and_credit_limited() {
+    let w = world(100);
+    let (mut wallet, c) = wallet(&w, 10, 8);
+    let mut s = open(&w, c);
+    run(&mut wallet, &mut s, 20);
+    let early = s.cascade().unwrap();
+    run(&mut wallet, &mut s, 20);
+    let late = s.cascade().unwrap();
+    let mut b = broker(&w);
+    let r = b.redeem_cascade(&late, &w.vendor, NOW).unwrap();
+    // 40 units × 3 = 120, over the credit limit of 100.
+    assert_eq!((r.owed, r.units, r.over_limit), (100, 40, true));
+    let r = b.redeem_cascade(&early, &w.vendor, NOW).unwrap();
+    // The early claim names chains 0..=2, already recorded at 8 each.
+    assert_eq!((r.owed, r.units, r.chains), (0, 24, 3));
+}
+
+#[test]
+fn cascade_of_100_chains_in_one_claim() {
+    let w = world(u64::MAX);
+    let (mut wallet, c) = wallet(&w, 11, 4);
+    let mut s = open(&w, c);
+    let links = run(&mut wallet, &mut s, 400);
+    assert_eq!(links.len(), 99);
+    let claim = s.cascade().unwrap();
+    assert_eq!(claim.renewals.len() + 1, 100);
+    assert_eq!(CascadeClaim::decode(&claim.to_bytes()).unwrap(), claim);
+    let mut b = broker(&w);
+    let r = b.redeem_cascade(&claim, &w.vendor, NOW).unwrap();
+    assert_eq!((r.chains, r.units, r.owed), (100, 400, 1200));
+    // 100 ledger entries: one per chain.
+    assert_eq!(b.ledger().len(), 100);
+}
+
+#[test]
+fn wallet_stops_at_the_cascade_limit() {
+    let w = world(u64::MAX);
+    let (mut wallet, c) = wallet(&w, 12, 1);
+    let mut s = open(&w, c);
+    let links = run(&mut wallet, &mut s, MAX_CASCADE as u32 + 1);
+    assert_eq!(links.len(), MAX_CASCADE);
+    assert_eq!(wallet.pay(), Err(RenewError::Exhausted));
+    let claim = s.cascade().unwrap();
+    let r = broker(&w).redeem_cascade(&claim, &w.vendor, NOW).unwrap();
+    assert_eq!(r.chains, MAX_CASCADE + 1);
+    // One link more: refused before any hashing, by the decoder and by the
+    // broker.
+    let mut over = claim.clone();
+    over.renewals.push(over.renewals[0].clone());
+    assert_eq!(
+        broker(&w).redeem_cascade(&over, &w.vendor, NOW),
+        Err(CascadeError::TooLong {
+            length: MAX_CASCADE + 1,
+            max: MAX_CASCADE
+        })
+    );
+    let mut bytes = claim.to_bytes();
+    // The count sits after certificate, commitment and the first payword.
+    let at = 2 + claim.certificate.to_bytes().len() + claim.commitment.to_bytes().len() + 37;
+    bytes[at..at + 2].copy_from_slice(&(MAX_CASCADE as u16 + 1).to_be_bytes());
+    assert_eq!(
+        CascadeClaim::decode(&bytes),
+        Err(DecodeError::LengthOverLimit {
+            field: "renewals",
+            length: MAX_CASCADE as u64 + 1,
+            max: MAX_CASCADE as u64
+        })
+    );
+}
+
+#[test]
+fn spliced_links_are_refused() {
+    let w = world(1_000_000);
+    let (mut a, ca) = wallet(&w, 20, 4);
+    let (mut b, _cb) = wallet(&w, 21, 4);
+    let mut s = open(&w, ca);
+    run(&mut a, &mut s, 4);
+    // B's link names B's commitment: an unknown chain for this session.
+    let b_link = (0..5).find_map(|_| b.pay().unwrap().link).unwrap();
+    assert_eq!(s.renew(&b_link, NOW), Err(RenewError::WrongPrevious));
+    // A's real next link, but the content changed after signing (another
+    // anchor, another length, another next key): the signature fails.
+    let good = a.pay().unwrap().link.unwrap();
+    let mut bytes = good.to_bytes();
+    for at in [59usize, 57, 100] {
+        let mut b2 = bytes.clone();
+        b2[at] ^= 1;
+        let forged = RenewalLink::decode(&b2).unwrap();
+        let e = s.renew(&forged, NOW).unwrap_err();
+        assert!(
+            matches!(e, RenewError::BadSignature | RenewError::KeyMismatch),
+            "{at}: {e}"
+        );
+    }
+    // The same content signed by another chain's key (right I and q, wrong seed).
+    let f = *good.fields();
+    let other = derived_ots_key(&[99; 32], &[20; 16], 0);
+    let spliced = RenewalLink::sign(f, other, &mut rng()).unwrap();
+    assert_eq!(s.renew(&spliced, NOW), Err(RenewError::BadSignature));
+    // Nothing changed: the real link is still accepted, and sent twice is a
+    // no-op.
+    assert_eq!(s.generation(), 0);
+    s.renew(&good, NOW).unwrap();
+    s.renew(&good, NOW).unwrap();
+    assert_eq!(s.generation(), 1);
+    bytes[2] ^= 1;
+    // A previous digest that is nobody's.
+    assert_eq!(
+        s.renew(&RenewalLink::decode(&bytes).unwrap(), NOW),
+        Err(RenewError::WrongPrevious)
+    );
+}
+
+/// A second link from the wallet's chain `generation - 1`, different from the
+/// honest one (another validity window): only possible by recomputing the
+/// one-time key outside the honest API.
+fn second_link(honest: &RenewalLink, seed: &[u8; 32], id: &[u8; 16]) -> RenewalLink {
+    let mut f = *honest.fields();
+    f.window = Some(Window {
+        valid_from: NOW,
+        expires: NOW + 10,
+    });
+    RenewalLink::sign(f, derived_ots_key(seed, id, f.generation - 1), &mut rng()).unwrap()
+}
+
+#[test]
+fn ots_key_reused_gives_a_proof() {
+    let w = world(1_000_000);
+    let (mut wallet, c) = wallet(&w, 30, 4);
+    let mut s = open(&w, c);
+    let links = run(&mut wallet, &mut s, 14);
+    assert_eq!(links.len(), 3);
+    // Chain 1's key signs a second link. Chain 1's seed and id, recomputed
+    // from the definition.
+    let seed1 = kdf(&[30; 32], &[30; 16], 1, &[]);
+    let id1: [u8; 16] = {
+        let mut h = sha2::Sha256::new();
+        h.update([0x08]);
+        h.update([30; 16]);
+        h.update(2u32.to_be_bytes());
+        h.finalize()[..16].try_into().unwrap()
+    };
+    assert_eq!(links[0].fields().params.id().to_bytes(), id1);
+    let evil = second_link(&links[1], &seed1, &id1);
+    assert_ne!(evil, links[1]);
+    assert_eq!(s.renew(&evil, NOW), Err(RenewError::OtsReuse));
+    let proof = s.ots_reuse_proof(&evil).unwrap();
+    assert_eq!(proof.path.len(), 1);
+    assert_eq!(proof.verify(&w.broker.public_key()), Ok(1));
+    let bytes = proof.to_bytes();
+    assert_eq!(OtsReuseProof::decode(&bytes).unwrap(), proof);
+    // Only the broker's key makes it verify; equal links prove nothing.
+    assert!(proof.verify(&w.customer.public_key()).is_err());
+    let same = OtsReuseProof {
+        second: proof.first.clone(),
+        ..proof.clone()
+    };
+    assert_eq!(
+        same.verify(&w.broker.public_key()),
+        Err(RenewError::WrongPrevious)
+    );
+    // An honest run produces no proof: the accepted link itself, sent again.
+    assert_eq!(s.ots_reuse_proof(&links[1]), None);
+    assert_eq!(s.renew(&links[1], NOW), Ok(()));
+    // Key 0 (the commitment's) reused: the proof has an empty path.
+    let evil0 = second_link(&links[0], &[30; 32], &[30; 16]);
+    let proof0 = s.ots_reuse_proof(&evil0).unwrap();
+    assert!(proof0.path.is_empty());
+    assert_eq!(proof0.verify(&w.broker.public_key()), Ok(0));
+}
+
+#[test]
+fn persisted_wallet_resumes_without_repeats() {
+    let w = world(1_000_000);
+    let (mut reference, c) = wallet(&w, 40, 8);
+    let (mut stored_wallet, _) = wallet(&w, 40, 8);
+    let mut s = open(&w, c);
+    let mut stored = stored_wallet.to_bytes();
+    let mut history = vec![stored.clone()];
+    for i in 0..40 {
+        // Store before send, then "crash" and resume every few steps.
+        let mut live = RenewingWallet::<Sha256>::resume(&stored, stored_wallet.sequence()).unwrap();
+        let out = live.pay().unwrap();
+        stored = live.to_bytes();
+        history.push(stored.clone());
+        stored_wallet = live;
+        assert_eq!(out, reference.pay().unwrap(), "step {i}");
+        if let Some(l) = &out.link {
+            s.renew(l, NOW).unwrap();
+        }
+        assert_eq!(s.pay(&out.payment, NOW), Ok(3), "step {i}");
+    }
+    // A replayed old state is refused against the monotonic counter…
+    assert_eq!(
+        RenewingWallet::<Sha256>::resume(&history[8], stored_wallet.sequence()).unwrap_err(),
+        RenewError::StaleState {
+            sequence: 8,
+            counter: 40
+        }
+    );
+    // …and without a counter it re-signs exactly the same link: the one-time
+    // key never signs two different messages.
+    let mut replayed = RenewingWallet::<Sha256>::resume(&history[8], 0).unwrap();
+    let again = replayed.pay().unwrap();
+    let first = RenewingWallet::<Sha256>::resume(&history[8], 0)
+        .unwrap()
+        .pay()
+        .unwrap();
+    assert!(again.link.is_some());
+    assert_eq!(again, first);
+    assert_eq!(s.renew(again.link.as_ref().unwrap(), NOW), Ok(()));
+    assert_eq!(
+        s.pay(&again.payment, NOW),
+        Err(SessionError::WrongCommitment)
+    );
+    assert_eq!(stored_wallet.last_link(), reference.last_link());
+}
+
+#[test]
+fn wallet_state_decoding_is_total() {
+    let w = world(1_000_000);
+    let (mut wallet, _) = wallet(&w, 41, 4);
+    for _ in 0..6 {
+        wallet.pay().unwrap();
+    }
+    let bytes = wallet.to_bytes();
+    assert!(bytes.len() <= RenewingWallet::<Sha256>::MAX_ENCODED_LEN);
+    for len in 0..bytes.len() {
+        assert!(RenewingWallet::<Sha256>::resume(&bytes[..len], 0).is_err());
+    }
+    let mut longer = bytes.to_vec();
+    longer.push(0);
+    assert_eq!(
+        RenewingWallet::<Sha256>::resume(&longer, 0).unwrap_err(),
+        RenewError::Unbound
+    );
+    assert!(RenewingWallet::<payword::Blake3>::resume(&bytes, 0).is_err());
+    // An unbound wallet does not pay.
+    let mut fresh =
+        RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([1; 32]), params(1, 4), 0).unwrap();
+    assert_eq!(fresh.pay(), Err(RenewError::Unbound));
+    assert_eq!(
+        RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([1; 32]), params(1, 4), 4).unwrap_err(),
+        RenewError::Threshold
+    );
+}
