@@ -209,6 +209,42 @@ pub trait TweakableHash:
     /// One compression (SHA-256: one 64-byte block; BLAKE3: one chunk).
     fn chain_step(chain_id: &ChainId, position: u32, word: &Word) -> Word;
 
+    /// Chain steps from position `from` down to position `to`: given
+    /// `word = w_from`, returns `w_to`, that is
+    /// `F(chain_id, to + 1, … F(chain_id, from, word) …)`. Returns `word`
+    /// unchanged when `to ≥ from`.
+    ///
+    /// Equal to calling [`chain_step`](Self::chain_step) at `from`,
+    /// `from − 1`, …, `to + 1`; [`Sha256`] runs it faster by building the
+    /// padded block once and rewriting only the position and the word.
+    ///
+    /// # Cost
+    ///
+    /// `from − to` compressions (none if `to ≥ from`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::{ChainId, Sha256, TweakableHash, Word};
+    ///
+    /// let id = ChainId::from_bytes([1; 16]);
+    /// let w5 = Word::from_bytes([5; 32]);
+    /// let w4 = Sha256::chain_step(&id, 5, &w5);
+    /// let w3 = Sha256::chain_step(&id, 4, &w4);
+    /// assert_eq!(Sha256::chain_walk(&id, 5, &w5, 3), w3);
+    /// assert_eq!(Sha256::chain_walk(&id, 5, &w5, 5), w5);
+    /// ```
+    #[inline]
+    fn chain_walk(chain_id: &ChainId, from: u32, word: &Word, to: u32) -> Word {
+        let mut w = *word;
+        let mut i = from;
+        while i > to {
+            w = Self::chain_step(chain_id, i, &w);
+            i -= 1;
+        }
+        w
+    }
+
     /// The hash of `tweak ‖ word`, one compression, for any role.
     fn hash_word(tweak: &Tweak, word: &[u8; 32]) -> [u8; 32];
 
@@ -274,6 +310,58 @@ pub(crate) fn sha256_one_block<const LEN: usize>(pieces: &[&[u8]]) -> [u8; 32] {
     state_to_bytes(&state)
 }
 
+/// The padded SHA-256 block of one chain step, `tweak(ChainStep, id, i) ‖
+/// word ‖ 0x80 ‖ zeros ‖ 424` (53 bytes of message, bit length 424).
+///
+/// A walk builds it once and then rewrites only the position (bytes 17..21)
+/// and the word (bytes 21..53) per step: fewer stores before each compression
+/// than building the block afresh, which is what limits a dependent chain of
+/// compressions through `compress256` (it reads the block from memory right
+/// after those stores).
+struct StepBlock([u8; 64]);
+
+impl StepBlock {
+    const POS: usize = 1 + 16;
+    const WORD: usize = Tweak::LEN;
+
+    #[inline(always)]
+    fn new(chain_id: &ChainId) -> Self {
+        let mut b = [0u8; 64];
+        b[0] = Role::ChainStep as u8;
+        b[1..Self::POS].copy_from_slice(chain_id.as_bytes());
+        b[Self::WORD + 32] = 0x80;
+        b[56..].copy_from_slice(&((Tweak::LEN as u64 + 32) * 8).to_be_bytes());
+        Self(b)
+    }
+
+    #[inline(always)]
+    fn set_position(&mut self, position: u32) {
+        self.0[Self::POS..Self::WORD].copy_from_slice(&position.to_be_bytes());
+    }
+
+    #[inline(always)]
+    fn set_word(&mut self, word: &[u8; 32]) {
+        self.0[Self::WORD..Self::WORD + 32].copy_from_slice(word);
+    }
+
+    /// Writes the digest held in `state` as the word, in four 8-byte stores.
+    #[inline(always)]
+    fn set_word_from_state(&mut self, state: &[u32; 8]) {
+        let dst = &mut self.0[Self::WORD..Self::WORD + 32];
+        for (chunk, pair) in dst.chunks_exact_mut(8).zip(state.chunks_exact(2)) {
+            let v = (u64::from(pair[0]) << 32) | u64::from(pair[1]);
+            chunk.copy_from_slice(&v.to_be_bytes());
+        }
+    }
+
+    #[inline(always)]
+    fn compress(&self) -> [u32; 8] {
+        let mut state = SHA256_IV;
+        sha2::block_api::compress256(&mut state, core::slice::from_ref(&self.0));
+        state
+    }
+}
+
 #[inline(always)]
 fn state_to_bytes(state: &[u32; 8]) -> [u8; 32] {
     let mut out = [0u8; 32];
@@ -288,10 +376,29 @@ impl TweakableHash for Sha256 {
 
     #[inline]
     fn chain_step(chain_id: &ChainId, position: u32, word: &Word) -> Word {
-        Word::from_bytes(Self::hash_word(
-            &Tweak::new(Role::ChainStep, *chain_id, position),
-            word.as_bytes(),
-        ))
+        let mut block = StepBlock::new(chain_id);
+        block.set_position(position);
+        block.set_word(word.as_bytes());
+        Word::from_bytes(state_to_bytes(&block.compress()))
+    }
+
+    #[inline]
+    fn chain_walk(chain_id: &ChainId, from: u32, word: &Word, to: u32) -> Word {
+        if from <= to {
+            return *word;
+        }
+        let mut block = StepBlock::new(chain_id);
+        block.set_word(word.as_bytes());
+        block.set_position(from);
+        let mut state = block.compress();
+        let mut i = from - 1;
+        while i > to {
+            block.set_position(i);
+            block.set_word_from_state(&state);
+            state = block.compress();
+            i -= 1;
+        }
+        Word::from_bytes(state_to_bytes(&state))
     }
 
     #[inline]
@@ -390,6 +497,36 @@ mod tests {
         assert_eq!(parts, expect);
         let parts = Blake3::hash_parts(&Tweak::new(Role::ChainStep, id, 9), &[&w.to_bytes()]);
         assert_eq!(parts, *blake3::hash(&msg).as_bytes());
+    }
+
+    #[test]
+    fn chain_walk_equals_repeated_steps() {
+        let id = ChainId::from_bytes([0x5a; 16]);
+        let top = Word::from_bytes([0xc4; 32]);
+        for (from, to) in [
+            (0u32, 0u32),
+            (1, 0),
+            (2, 0),
+            (9, 3),
+            (5, 5),
+            (4, 7),
+            (u32::MAX, u32::MAX - 3),
+        ] {
+            let mut w = top;
+            let mut i = from;
+            while i > to {
+                w = Sha256::chain_step(&id, i, &w);
+                i -= 1;
+            }
+            assert_eq!(Sha256::chain_walk(&id, from, &top, to), w, "{from} -> {to}");
+            let mut b = top;
+            let mut i = from;
+            while i > to {
+                b = Blake3::chain_step(&id, i, &b);
+                i -= 1;
+            }
+            assert_eq!(Blake3::chain_walk(&id, from, &top, to), b, "{from} -> {to}");
+        }
     }
 
     #[test]

@@ -12,8 +12,6 @@
 use core::fmt;
 use core::marker::PhantomData;
 
-use subtle::ConstantTimeEq;
-
 use crate::chain::traversal::{Pebbler, Traversal};
 use crate::chain::{Anchor, ChainError, ChainId, ChainParams, ChainSeed, Payword, walk_down};
 use crate::hash::{HashAlg, Sha256, TweakableHash};
@@ -214,7 +212,7 @@ impl<H: TweakableHash> Receiver<H> {
     pub fn check(&self, p: &Payword) -> Result<u32, VerifyError> {
         let steps = self.steps_for(p)?;
         let w = walk_down::<H>(self.params.id(), p.index(), *p.word(), self.last.index());
-        if bool::from(w.ct_eq(self.last.word())) {
+        if bool::from(w.ct_eq_fast(self.last.word())) {
             Ok(steps)
         } else {
             Err(VerifyError::Forged)
@@ -267,7 +265,9 @@ impl fmt::Display for PurseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::BadBase => f.write_str("purse base must be at least 2"),
-            Self::BadDenominations => write!(f, "purse must have 1 to {MAX_DENOMINATIONS} denominations"),
+            Self::BadDenominations => {
+                write!(f, "purse must have 1 to {MAX_DENOMINATIONS} denominations")
+            }
             Self::CapacityOverflow => f.write_str("purse capacity overflows u64"),
             Self::Chain(e) => write!(f, "purse chain: {e}"),
             Self::InsufficientFunds { amount } => {
@@ -317,7 +317,13 @@ impl PurseParams {
     ///
     /// [`PurseError::BadBase`], [`PurseError::BadDenominations`],
     /// [`PurseError::Chain`] for a bad length, [`PurseError::CapacityOverflow`].
-    pub fn new(alg: HashAlg, id: ChainId, base: u32, denominations: u8, length: u64) -> Result<Self, PurseError> {
+    pub fn new(
+        alg: HashAlg,
+        id: ChainId,
+        base: u32,
+        denominations: u8,
+        length: u64,
+    ) -> Result<Self, PurseError> {
         if base < 2 {
             return Err(PurseError::BadBase);
         }
@@ -329,12 +335,16 @@ impl PurseParams {
         let mut value: u64 = 1;
         for j in 0..denominations {
             if j > 0 {
-                value = value.checked_mul(base.into()).ok_or(PurseError::CapacityOverflow)?;
+                value = value
+                    .checked_mul(base.into())
+                    .ok_or(PurseError::CapacityOverflow)?;
             }
             let part = value
                 .checked_mul(chain.length().into())
                 .ok_or(PurseError::CapacityOverflow)?;
-            capacity = capacity.checked_add(part).ok_or(PurseError::CapacityOverflow)?;
+            capacity = capacity
+                .checked_add(part)
+                .ok_or(PurseError::CapacityOverflow)?;
         }
         Ok(Self {
             alg,
@@ -524,7 +534,10 @@ impl<H: TweakableHash> Purse<H> {
         self.chains
             .iter()
             .zip(0u8..)
-            .filter_map(|(c, j)| c.as_ref().map(|c| u64::from(c.remaining()).saturating_mul(self.params.value(j))))
+            .filter_map(|(c, j)| {
+                c.as_ref()
+                    .map(|c| u64::from(c.remaining()).saturating_mul(self.params.value(j)))
+            })
             .fold(0u64, u64::saturating_add)
     }
 
@@ -559,7 +572,9 @@ impl<H: TweakableHash> Purse<H> {
         let mut pay = PursePayment::new();
         for ((chain, &s), j) in self.chains.iter_mut().zip(&steps).zip(0u8..) {
             if let (Some(chain), true) = (chain.as_mut(), s > 0) {
-                let p = chain.advance(s).ok_or(PurseError::InsufficientFunds { amount })?;
+                let p = chain
+                    .advance(s)
+                    .ok_or(PurseError::InsufficientFunds { amount })?;
                 pay = pay.with(j, p);
             }
         }
@@ -640,7 +655,11 @@ impl<H: TweakableHash> PurseReceiver<H> {
     ///
     /// As [`PurseReceiver::new`], and [`PurseError::Chain`] for an index past
     /// `n`.
-    pub fn resume(params: PurseParams, anchors: PurseAnchors, last: &PursePayment) -> Result<Self, PurseError> {
+    pub fn resume(
+        params: PurseParams,
+        anchors: PurseAnchors,
+        last: &PursePayment,
+    ) -> Result<Self, PurseError> {
         let mut me = Self::new(params, anchors)?;
         for (j, p) in last.parts() {
             let slot = me
@@ -681,7 +700,10 @@ impl<H: TweakableHash> PurseReceiver<H> {
         self.chains
             .iter()
             .zip(0u8..)
-            .filter_map(|(c, j)| c.as_ref().map(|c| u64::from(c.paid()).saturating_mul(self.params.value(j))))
+            .filter_map(|(c, j)| {
+                c.as_ref()
+                    .map(|c| u64::from(c.paid()).saturating_mul(self.params.value(j)))
+            })
             .fold(0u64, u64::saturating_add)
     }
 
@@ -747,7 +769,8 @@ impl<H: TweakableHash> PurseReceiver<H> {
 /// `Word` comparisons; used by tests of other modules.
 #[cfg(test)]
 pub(crate) fn verify_from(id: &ChainId, last: Payword, p: Payword) -> bool {
-    walk_down::<Sha256>(id, p.index(), *p.word(), last.index()) == *last.word() && p.index() > last.index()
+    walk_down::<Sha256>(id, p.index(), *p.word(), last.index()) == *last.word()
+        && p.index() > last.index()
 }
 
 #[cfg(test)]
@@ -764,16 +787,30 @@ mod tests {
     fn receiver_rejects_in_order() {
         let (seed, params) = setup(10);
         let anchor = crate::chain::anchor::<Sha256>(&seed, &params).unwrap();
-        let mut r = Receiver::<Sha256>::new(params, anchor).unwrap().with_limit(5);
+        let mut r = Receiver::<Sha256>::new(params, anchor)
+            .unwrap()
+            .with_limit(5);
         let w = |i| Payword::new(i, word_at::<Sha256>(&seed, &params, i).unwrap());
-        assert_eq!(r.accept(&w(6)), Err(VerifyError::OverBudget { steps: 6, limit: 5 }));
+        assert_eq!(
+            r.accept(&w(6)),
+            Err(VerifyError::OverBudget { steps: 6, limit: 5 })
+        );
         assert_eq!(r.accept(&w(3)), Ok(3));
-        assert_eq!(r.accept(&w(3)), Err(VerifyError::Replay { index: 3, last: 3 }));
+        assert_eq!(
+            r.accept(&w(3)),
+            Err(VerifyError::Replay { index: 3, last: 3 })
+        );
         assert_eq!(
             r.accept(&Payword::new(11, *w(10).word())),
-            Err(VerifyError::PastEnd { index: 11, length: 10 })
+            Err(VerifyError::PastEnd {
+                index: 11,
+                length: 10
+            })
         );
-        assert_eq!(r.accept(&Payword::new(4, *w(5).word())), Err(VerifyError::Forged));
+        assert_eq!(
+            r.accept(&Payword::new(4, *w(5).word())),
+            Err(VerifyError::Forged)
+        );
         assert_eq!(r.paid(), 3);
         assert!(verify_from(params.id(), w(3), w(8)));
         assert_eq!(r.accept(&w(8)), Ok(5));
@@ -781,7 +818,8 @@ mod tests {
 
     #[test]
     fn purse_is_atomic() {
-        let params = PurseParams::new(HashAlg::Sha256, ChainId::from_bytes([1; 16]), 4, 3, 20).unwrap();
+        let params =
+            PurseParams::new(HashAlg::Sha256, ChainId::from_bytes([1; 16]), 4, 3, 20).unwrap();
         let mut purse = Purse::<Sha256>::new(&ChainSeed::from_bytes([2; 32]), params).unwrap();
         let mut v = PurseReceiver::<Sha256>::new(params, purse.anchors()).unwrap();
         let good = purse.pay(21).unwrap(); // 1·16 + 1·4 + 1·1
@@ -793,11 +831,17 @@ mod tests {
         assert_eq!(v.accept(&good), Ok(21));
         assert_eq!(v.accept(&PursePayment::new()), Err(VerifyError::Empty));
         let junk = PursePayment::new().with(5, p0);
-        assert_eq!(v.accept(&junk), Err(VerifyError::UnknownDenomination { denomination: 5 }));
+        assert_eq!(
+            v.accept(&junk),
+            Err(VerifyError::UnknownDenomination { denomination: 5 })
+        );
         assert_eq!(purse.pay(0), Err(PurseError::ZeroAmount));
         let left = purse.remaining();
         assert_eq!(left, params.capacity() - 21);
-        assert_eq!(purse.pay(left + 1), Err(PurseError::InsufficientFunds { amount: left + 1 }));
+        assert_eq!(
+            purse.pay(left + 1),
+            Err(PurseError::InsufficientFunds { amount: left + 1 })
+        );
         assert_eq!(purse.remaining(), left);
     }
 }

@@ -96,42 +96,35 @@ fn forward<H: TweakableHash>(params: &ChainParams, p: Pebble) -> Pebble {
     }
 }
 
-/// Walks the chain once from the top, calling `keep(t, word)` for each word
-/// `v_t` with `t` in `0..=last`, and returns the anchor.
+/// Walks the chain once from the top, calling `keep(t, v_t)` at each
+/// generation position `t` that `positions` yields (strictly increasing;
+/// positions past the anchor see the anchor), and returns the anchor.
+///
+/// Between kept positions it runs [`TweakableHash::chain_walk`], so the sweep
+/// costs one seed expansion and exactly `n` chain steps whatever is kept.
 fn sweep<H: TweakableHash>(
     seed: &ChainSeed,
     params: &ChainParams,
-    last: u32,
+    positions: impl IntoIterator<Item = u32>,
     mut keep: impl FnMut(u32, &Word),
 ) -> Result<Anchor, ChainError> {
-    let top = top_word::<H>(seed, params)?;
-    let mut p = Pebble {
-        t: 0,
-        word: top.to_bytes(),
-    };
-    let mut anchor = None;
-    loop {
-        keep(p.t, &Word::from_bytes(p.word));
-        if p.t == params.length() {
-            anchor = Some(Anchor::from_bytes(p.word));
+    let n = params.length();
+    let mut word = top_word::<H>(seed, params)?.to_bytes();
+    // Generation position of `word` (at most n: the anchor).
+    let mut at = 0u32;
+    for t in positions {
+        debug_assert!(t >= at, "sweep positions must increase");
+        let target = t.min(n);
+        if target > at {
+            word =
+                H::chain_walk(params.id(), n - at, &Word::from_bytes(word), n - target).to_bytes();
+            at = target;
         }
-        if p.t >= last {
-            break;
-        }
-        p = forward::<H>(params, p);
+        keep(t, &Word::from_bytes(word));
     }
-    if anchor.is_none() {
-        // `last < n`: finish the walk to the anchor.
-        let rest = super::walk_down::<H>(
-            params.id(),
-            params.length() - p.t,
-            Word::from_bytes(p.word),
-            0,
-        );
-        anchor = Some(Anchor::from_bytes(rest.to_bytes()));
-    }
-    p.word.zeroize();
-    anchor.ok_or(ChainError::ZeroLength)
+    let anchor = H::chain_walk(params.id(), n - at, &Word::from_bytes(word), 0);
+    word.zeroize();
+    Ok(Anchor::from_bytes(anchor.to_bytes()))
 }
 
 /// Largest number of pebbles: `k = ⌈log2 n⌉ ≤ 32`.
@@ -238,7 +231,8 @@ fn ceil_log2(n: u32) -> u8 {
 
 impl<H: TweakableHash> Pebbler<H> {
     /// Size of the largest encoded state, in bytes.
-    pub const MAX_ENCODED_LEN: usize = 1 + 1 + 16 + 4 + 4 + MAX_PEBBLES * 36 + 1 + MAX_JOBS * 9 + 32;
+    pub const MAX_ENCODED_LEN: usize =
+        1 + 1 + 16 + 4 + 4 + MAX_PEBBLES * 36 + 1 + MAX_JOBS * 9 + 32;
 
     /// Builds the pebbler: one sweep of the chain (`n + 1` hashes) places the
     /// `k` pebbles and computes the anchor.
@@ -249,18 +243,29 @@ impl<H: TweakableHash> Pebbler<H> {
     pub fn new(seed: &ChainSeed, params: ChainParams) -> Result<Self, ChainError> {
         let k = ceil_log2(params.length());
         let big_n: u64 = 1u64 << k;
-        let mut z = [Pebble { t: 0, word: [0; 32] }; MAX_PEBBLES];
+        let mut z = [Pebble {
+            t: 0,
+            word: [0; 32],
+        }; MAX_PEBBLES];
         // Pebble i sits at generation position 2^k − 2^{i+1} (for k = 0 the
-        // only word is v_0 itself).
-        let last = u32::try_from(big_n.saturating_sub(2)).unwrap_or(u32::MAX);
-        let anchor = sweep::<H>(seed, &params, last, |t, w| {
+        // only word is v_0 itself): positions 0, 2^k/2, …, 2^k − 2.
+        let positions = (0..k.max(1))
+            .rev()
+            .map(|i| u32::try_from(big_n.saturating_sub(2u64 << i)).unwrap_or(u32::MAX));
+        let anchor = sweep::<H>(seed, &params, positions, |t, w| {
             let from_end = big_n - u64::from(t);
             if k == 0 {
-                z[0] = Pebble { t, word: w.to_bytes() };
+                z[0] = Pebble {
+                    t,
+                    word: w.to_bytes(),
+                };
             } else if from_end.is_power_of_two() && from_end >= 2 {
                 let i = from_end.trailing_zeros() as usize - 1;
                 if let Some(slot) = z.get_mut(i) {
-                    *slot = Pebble { t, word: w.to_bytes() };
+                    *slot = Pebble {
+                        t,
+                        word: w.to_bytes(),
+                    };
                 }
             }
         })?;
@@ -334,7 +339,10 @@ impl<H: TweakableHash> Pebbler<H> {
         c >>= 1;
         if c & 1 == 1 {
             let slot = self.jobs.get_mut(usize::from(self.njobs))?;
-            *slot = Job { q: u8::try_from(i).ok()?, g: 0 };
+            *slot = Job {
+                q: u8::try_from(i).ok()?,
+                g: 0,
+            };
             self.njobs += 1;
         }
         let mut u = usize::from(self.njobs);
@@ -435,7 +443,10 @@ impl<H: TweakableHash> Pebbler<H> {
         }
         let k = ceil_log2(n);
         let big_n = 1u64 << k;
-        let mut z = [Pebble { t: 0, word: [0; 32] }; MAX_PEBBLES];
+        let mut z = [Pebble {
+            t: 0,
+            word: [0; 32],
+        }; MAX_PEBBLES];
         for slot in z.iter_mut().take(usize::from(k.max(1))) {
             let t = r.u32("pebble position").map_err(short)?;
             if u64::from(t) >= big_n {
@@ -521,8 +532,15 @@ impl<H: TweakableHash> Traversal for Pebbler<H> {
     }
 
     fn next_payword(&mut self) -> Option<Payword> {
+        let index = self.emitted.checked_add(1)?;
         let p = self.schedule_output()?;
-        let index = self.params.length().checked_sub(p.t)?;
+        // The schedule's output is always `w_{emitted+1}`. A pebble at any
+        // other position comes from a decoded state this library did not
+        // write: stop rather than emit an index out of order.
+        if self.params.length().checked_sub(p.t) != Some(index) {
+            self.poisoned = true;
+            return None;
+        }
         self.emitted = index;
         Some(Payword::new(index, Word::from_bytes(p.word)))
     }
@@ -581,7 +599,7 @@ mod with_alloc {
             params.check_alg::<H>()?;
             let mut words = Vec::new();
             reserve(&mut words, params.length().into())?;
-            let anchor = sweep::<H>(seed, &params, params.length() - 1, |_, w| {
+            let anchor = sweep::<H>(seed, &params, 0..params.length(), |_, w| {
                 words.push(w.to_bytes());
             })?;
             Ok(Self {
@@ -673,7 +691,11 @@ mod with_alloc {
         ///
         /// [`ChainError::BadInterval`] for an interval of 0,
         /// [`ChainError::AlgMismatch`], [`ChainError::OutOfMemory`].
-        pub fn new(seed: &ChainSeed, params: ChainParams, interval: u32) -> Result<Self, ChainError> {
+        pub fn new(
+            seed: &ChainSeed,
+            params: ChainParams,
+            interval: u32,
+        ) -> Result<Self, ChainError> {
             params.check_alg::<H>()?;
             if interval == 0 {
                 return Err(ChainError::BadInterval);
@@ -686,15 +708,19 @@ mod with_alloc {
             checkpoints.resize(count as usize, [0u8; 32]);
             let mut segment = Vec::new();
             reserve(&mut segment, c.into())?;
-            let anchor = sweep::<H>(seed, &params, n - 1, |t, w| {
+            // The tops of the segments, from the highest index down.
+            let tops = (0..count)
+                .rev()
+                .map(|s| n - s.saturating_add(1).saturating_mul(c).min(n));
+            let anchor = sweep::<H>(seed, &params, tops, |t, w| {
                 let index = n - t;
                 // Segment s covers (s·c, min((s+1)c, n)]; its top is a checkpoint.
                 let s = (index - 1) / c;
                 let top = s.saturating_add(1).saturating_mul(c).min(n);
-                if index == top {
-                    if let Some(slot) = checkpoints.get_mut(s as usize) {
-                        *slot = w.to_bytes();
-                    }
+                if index == top
+                    && let Some(slot) = checkpoints.get_mut(s as usize)
+                {
+                    *slot = w.to_bytes();
                 }
             })?;
             Ok(Self {
@@ -712,7 +738,10 @@ mod with_alloc {
         fn refill(&mut self) -> Option<()> {
             let next = self.emitted.checked_add(1)?;
             let s = (next - 1) / self.interval;
-            let top = s.saturating_add(1).saturating_mul(self.interval).min(self.params.length());
+            let top = s
+                .saturating_add(1)
+                .saturating_mul(self.interval)
+                .min(self.params.length());
             let mut w = Word::from_bytes(*self.checkpoints.get(s as usize)?);
             self.segment.clear();
             let mut i = top;
@@ -802,16 +831,24 @@ mod tests {
         for n in 1..=70u32 {
             let p = params(n.into());
             let mut peb = Pebbler::<Sha256>::new(&seed, p).unwrap();
-            assert_eq!(peb.anchor().as_word(), word_at::<Sha256>(&seed, &p, 0).unwrap());
+            assert_eq!(
+                peb.anchor().as_word(),
+                word_at::<Sha256>(&seed, &p, 0).unwrap()
+            );
             for i in 1..=n {
                 let got = peb.next_payword().unwrap();
                 assert_eq!(got.index(), i, "n={n}");
-                assert_eq!(*got.word(), word_at::<Sha256>(&seed, &p, i).unwrap(), "n={n} i={i}");
+                assert_eq!(
+                    *got.word(),
+                    word_at::<Sha256>(&seed, &p, i).unwrap(),
+                    "n={n} i={i}"
+                );
             }
             assert_eq!(peb.next_payword(), None);
         }
     }
 
+    #[cfg(feature = "alloc")]
     #[test]
     fn all_strategies_agree() {
         let seed = ChainSeed::from_bytes([0x33; 32]);
