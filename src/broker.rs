@@ -173,6 +173,8 @@ pub struct Broker<L: Ledger = MemoryLedger> {
     pub(crate) ledger: L,
     pub(crate) limit: u32,
     pub(crate) grace: u64,
+    /// State of the multi-merchant variants (leaves, grants, reservations).
+    pub(crate) multi: crate::multi::MultiState,
 }
 
 impl<L: Ledger> Broker<L> {
@@ -186,6 +188,7 @@ impl<L: Ledger> Broker<L> {
             ledger,
             limit: DEFAULT_CLAIM_STEP_LIMIT,
             grace,
+            multi: crate::multi::MultiState::new(),
         }
     }
 
@@ -269,10 +272,14 @@ impl<L: Ledger> Broker<L> {
         let paid = state.last().unwrap_or(body);
         let value = units.saturating_sub(before).saturating_mul(mf.unit_value);
         let cert_digest = certificate.digest();
-        let available = certificate
-            .fields()
-            .credit_limit
-            .saturating_sub(self.ledger.credited(&cert_digest));
+        // Credit is shared with leaves and grants, and reservations of other
+        // commitments are off limits (see `multi`).
+        let available = self.multi.available(
+            certificate.fields().credit_limit,
+            self.ledger.credited(&cert_digest),
+            &cert_digest,
+            &digest,
+        );
         let owed = value.min(available);
         let credited = previous.map_or(0, |e| e.credited).saturating_add(owed);
         let entry = LedgerEntry {
@@ -283,15 +290,24 @@ impl<L: Ledger> Broker<L> {
             credited,
         };
         self.ledger.store(&cert_digest, &digest, entry, owed);
-        let overspent = (value > available).then(|| OverspendProof {
-            certificate: *certificate,
-            spent: self
-                .ledger
-                .entries(&cert_digest)
-                .into_iter()
-                .map(|e| (e.commitment, e.paid))
-                .collect(),
-        });
+        self.multi.use_reservation(&cert_digest, &digest, owed);
+        // A proof only when the plain commitments alone exceed the limit (not
+        // when credit ran short because of leaves, grants or reservations).
+        let overspent = if value > available {
+            let entries = self.ledger.entries(&cert_digest);
+            let released = entries.iter().fold(0u64, |t, e| {
+                t.saturating_add(e.units.saturating_mul(e.commitment.fields().unit_value))
+            });
+            (released > certificate.fields().credit_limit).then(|| OverspendProof {
+                certificate: *certificate,
+                spent: entries
+                    .into_iter()
+                    .map(|e| (e.commitment, e.paid))
+                    .collect(),
+            })
+        } else {
+            None
+        };
         Ok(Redemption {
             commitment: digest,
             owed,
@@ -303,7 +319,10 @@ impl<L: Ledger> Broker<L> {
 
 /// The parts of `claimed` that are above what the ledger has, or `None` if
 /// nothing is new.
-fn newer_parts(claimed: &PaymentBody, recorded: Option<&PaymentBody>) -> Option<PaymentBody> {
+pub(crate) fn newer_parts(
+    claimed: &PaymentBody,
+    recorded: Option<&PaymentBody>,
+) -> Option<PaymentBody> {
     match (claimed, recorded) {
         // Index 0 is the anchor: it pays nothing and is never "new".
         (PaymentBody::Single(c), None) => (c.index() > 0).then_some(*claimed),

@@ -15,10 +15,14 @@ mod bytes;
 pub mod chain;
 #[cfg(feature = "std")]
 mod cost;
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub mod fraud;
 mod hash;
 pub mod lmots;
 #[cfg(feature = "ed25519")]
 pub mod message;
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub mod multi;
 #[cfg(all(feature = "serde", feature = "ed25519"))]
 mod serde_impl;
 #[cfg(feature = "ed25519")]
@@ -44,6 +48,8 @@ pub use chain::{
 };
 #[cfg(feature = "std")]
 pub use cost::{Counting, HashCount};
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub use fraud::{FraudError, FraudProof};
 pub use hash::{Blake3, HashAlg, Role, Sha256, Tweak, TweakableHash};
 pub use lmots::lms::{LmsParams, LmsPublicKey, hss_verify, lms_verify};
 pub use lmots::{LmotsError, LmotsParams, LmotsPrivateKey, LmotsPublicKey, LmotsSignature};
@@ -51,6 +57,19 @@ pub use lmots::{LmotsError, LmotsParams, LmotsPrivateKey, LmotsPublicKey, LmotsS
 pub use message::{
     AnyMessage, BrokerId, Certificate, CertificateFields, Commitment, CommitmentFields,
     CommittedChain, CustomerId, Encode, Payment, PaymentBody, RedemptionClaim, VendorId,
+};
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub use multi::{
+    MultiError, MultiRedemption,
+    grant::{
+        GrantClaim, GrantSession, RangeGrant, RangeGrantFields, SharedCommitment,
+        SharedCommitmentFields,
+    },
+    merkle::{
+        AuthPath, Leaf, LeafClaim, LeafOpening, LeafSession, MerkleTree, MultiCommitment,
+        MultiCommitmentFields,
+    },
+    reservation::{Reservation, ReservationFields},
 };
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
 pub use renew::{CascadeClaim, CascadeError, CascadeRedemption, OtsReuseProof, RenewedChain};

@@ -338,7 +338,7 @@ impl CommittedChain {
         }
     }
 
-    fn write(&self, w: &mut Writer<'_>) {
+    pub(crate) fn write(&self, w: &mut Writer<'_>) {
         match self {
             Self::Single { params, anchor } => {
                 w.put_u8(1);
@@ -361,7 +361,7 @@ impl CommittedChain {
         }
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let kind = r.u8("chain kind")?;
         let alg =
             HashAlg::from_tag(r.u8("hash")?).ok_or(DecodeError::NonCanonical { field: "hash" })?;
@@ -602,12 +602,12 @@ impl Payment {
     }
 }
 
-fn write_payword(p: &Payword, w: &mut Writer<'_>) {
+pub(crate) fn write_payword(p: &Payword, w: &mut Writer<'_>) {
     w.put_u32(p.index());
     w.put(p.word().as_bytes());
 }
 
-fn read_payword(r: &mut Reader<'_>) -> Result<Payword, DecodeError> {
+pub(crate) fn read_payword(r: &mut Reader<'_>) -> Result<Payword, DecodeError> {
     let index = r.u32("index")?;
     if index == 0 {
         return Err(DecodeError::NonCanonical { field: "index" });
@@ -621,48 +621,56 @@ impl Encode for Payment {
 
     fn write_fields(&self, w: &mut Writer<'_>) {
         w.put(self.commitment.as_bytes());
-        match &self.body {
-            PaymentBody::Single(p) => {
-                w.put_u8(1);
-                write_payword(p, w);
-            }
-            PaymentBody::Purse(pay) => {
-                w.put_u8(2);
-                let mask = pay.parts().fold(0u8, |m, (j, _)| m | (1u8 << j));
-                w.put_u8(mask);
-                for (_, p) in pay.parts() {
-                    write_payword(p, w);
-                }
-            }
-        }
+        write_body(&self.body, w);
     }
 
     fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let commitment = Digest::from_bytes(r.array("commitment")?);
-        let body = match r.u8("payment kind")? {
-            1 => PaymentBody::Single(read_payword(r)?),
-            2 => {
-                let mask = r.u8("denomination mask")?;
-                if mask == 0 {
-                    return Err(DecodeError::NonCanonical {
-                        field: "denomination mask",
-                    });
-                }
-                let mut pay = PursePayment::new();
-                for j in 0u8..8 {
-                    if mask & (1 << j) != 0 {
-                        pay = pay.with(j, read_payword(r)?);
-                    }
-                }
-                PaymentBody::Purse(pay)
+        let body = read_body(r)?;
+        Ok(Self { commitment, body })
+    }
+}
+
+/// Writes a payment body: kind byte, then the paywords (see `docs/WIRE.md`).
+pub(crate) fn write_body(body: &PaymentBody, w: &mut Writer<'_>) {
+    match body {
+        PaymentBody::Single(p) => {
+            w.put_u8(1);
+            write_payword(p, w);
+        }
+        PaymentBody::Purse(pay) => {
+            w.put_u8(2);
+            let mask = pay.parts().fold(0u8, |m, (j, _)| m | (1u8 << j));
+            w.put_u8(mask);
+            for (_, p) in pay.parts() {
+                write_payword(p, w);
             }
-            _ => {
+        }
+    }
+}
+
+/// Reads a payment body written by [`write_body`].
+pub(crate) fn read_body(r: &mut Reader<'_>) -> Result<PaymentBody, DecodeError> {
+    match r.u8("payment kind")? {
+        1 => Ok(PaymentBody::Single(read_payword(r)?)),
+        2 => {
+            let mask = r.u8("denomination mask")?;
+            if mask == 0 {
                 return Err(DecodeError::NonCanonical {
-                    field: "payment kind",
+                    field: "denomination mask",
                 });
             }
-        };
-        Ok(Self { commitment, body })
+            let mut pay = PursePayment::new();
+            for j in 0u8..8 {
+                if mask & (1 << j) != 0 {
+                    pay = pay.with(j, read_payword(r)?);
+                }
+            }
+            Ok(PaymentBody::Purse(pay))
+        }
+        _ => Err(DecodeError::NonCanonical {
+            field: "payment kind",
+        }),
     }
 }
 

@@ -9,16 +9,15 @@
 //! definition with plain `sha2` (an independent reference).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-
 use ed25519_dalek::SigningKey;
 use payword::renew::{
     CascadeClaim, CascadeError, LinkFields, MAX_CASCADE, OtsReuseProof, RENEWAL_LMOTS, RenewError,
-    RenewalLink, RenewedChain, RenewingWallet, Window,
+    RenewalLink, RenewingWallet, Window,
 };
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
     CommitmentFields, CustomerId, DecodeError, Encode, HashAlg, LmotsPrivateKey, MemoryLedger,
-    MessageSigner, Payment, PaymentBody, Session, SessionError, Sha256, Traversal, VendorId,
+    MessageSigner, PaymentBody, Session, SessionError, Sha256, VendorId,
 };
 use proptest::prelude::*;
 use sha2::Digest as _;
@@ -418,4 +417,378 @@ fn wallet_state_decoding_is_total() {
         RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([1; 32]), params(1, 4), 4).unwrap_err(),
         RenewError::Threshold
     );
+}
+
+// ---------------------------------------------------------------------------
+// Hostile input: typed errors, no state change.
+// ---------------------------------------------------------------------------
+
+/// A session after one renewal, the next honest link (not yet sent) and its
+/// encoding.
+fn honest_link(w: &World, byte: u8) -> (Session, RenewalLink, Vec<u8>) {
+    let (mut wallet, c) = wallet(w, byte, 2);
+    let mut s = open(w, c);
+    run(&mut wallet, &mut s, 4);
+    let link = wallet.pay().unwrap().link.unwrap();
+    let bytes = link.to_bytes();
+    (s, link, bytes)
+}
+
+#[test]
+fn malformed_links_are_typed_errors() {
+    let w = world(1_000_000);
+    let (_, link, bytes) = honest_link(&w, 50);
+    assert_eq!(bytes.len(), 2328);
+    assert_eq!(RenewalLink::decode(&bytes).unwrap(), link);
+    for len in 0..bytes.len() {
+        assert!(
+            matches!(
+                RenewalLink::decode(&bytes[..len]),
+                Err(DecodeError::Truncated { .. })
+            ),
+            "truncated to {len}"
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(
+        RenewalLink::decode(&longer),
+        Err(DecodeError::TrailingData { extra: 1 })
+    );
+    let bad = |at: usize, value: &[u8]| {
+        let mut b = bytes.clone();
+        b[at..at + value.len()].copy_from_slice(value);
+        RenewalLink::decode(&b)
+    };
+    let nc = |field| Err(DecodeError::NonCanonical { field });
+    assert_eq!(bad(0, &[0x31]), Err(DecodeError::UnknownTag { tag: 0x31 }));
+    assert_eq!(
+        bad(1, &[2]),
+        Err(DecodeError::UnknownVersion { version: 2 })
+    );
+    assert_eq!(bad(34, &[0, 0, 0, 0]), nc("generation"));
+    assert_eq!(bad(38, &[9]), nc("hash"));
+    assert_eq!(bad(55, &[0, 0, 0, 0]), nc("length"));
+    // Next key and signature of another LM-OTS parameter set (W1, W8, unknown).
+    for t in [1u8, 2, 4, 9] {
+        assert_eq!(bad(91, &[0, 0, 0, t]), nc("next key typecode"));
+        assert_eq!(bad(148, &[0, 0, 0, t]), nc("signature typecode"));
+    }
+    assert_eq!(bad(147, &[2]), nc("window flag"));
+    // A window flag of 1 shifts the signature: the typecode no longer parses.
+    assert!(bad(147, &[1]).is_err());
+    let mut windowed = bytes[..148].to_vec();
+    windowed[147] = 1;
+    windowed.extend_from_slice(&9u64.to_be_bytes());
+    windowed.extend_from_slice(&8u64.to_be_bytes());
+    windowed.extend_from_slice(&bytes[148..]);
+    assert_eq!(RenewalLink::decode(&windowed), nc("expires"));
+}
+
+#[test]
+fn commitment_renewal_field_is_canonical() {
+    let w = world(1_000_000);
+    let (_, c) = wallet(&w, 51, 4);
+    let bytes = c.to_bytes();
+    assert_eq!(bytes.len(), 266);
+    assert_eq!(Commitment::decode(&bytes).unwrap(), c);
+    let mut b = bytes.clone();
+    b[144] = 2;
+    assert_eq!(
+        Commitment::decode(&b),
+        Err(DecodeError::NonCanonical {
+            field: "renewal flag"
+        })
+    );
+    let mut b = bytes.clone();
+    b[145..149].copy_from_slice(&[0, 0, 0, 9]);
+    assert_eq!(
+        Commitment::decode(&b),
+        Err(DecodeError::NonCanonical {
+            field: "renewal key"
+        })
+    );
+    // Flag 0 with the key still present: the key bytes are read as the
+    // signature and refused.
+    let mut b = bytes.clone();
+    b[144] = 0;
+    assert!(Commitment::decode(&b).is_err());
+    for len in 0..bytes.len() {
+        assert!(matches!(
+            Commitment::decode(&bytes[..len]),
+            Err(DecodeError::Truncated { .. })
+        ));
+    }
+}
+
+#[test]
+fn session_refuses_bad_links_without_changing() {
+    let w = world(1_000_000);
+    let (mut s, link, bytes) = honest_link(&w, 52);
+    let before = (s.generation(), *s.commitment_digest(), s.units_paid());
+    // Generation 3 for a link that should start generation 2.
+    let mut b = bytes.clone();
+    b[34..38].copy_from_slice(&3u32.to_be_bytes());
+    assert_eq!(
+        s.renew(&RenewalLink::decode(&b).unwrap(), NOW),
+        Err(RenewError::WrongGeneration {
+            expected: 2,
+            found: 3
+        })
+    );
+    // A next key whose q is not the generation.
+    let mut b = bytes.clone();
+    b[91 + 20..91 + 24].copy_from_slice(&7u32.to_be_bytes());
+    assert_eq!(
+        s.renew(&RenewalLink::decode(&b).unwrap(), NOW),
+        Err(RenewError::KeyMismatch)
+    );
+    // A one-time signature that does not verify.
+    let mut b = bytes.clone();
+    let last = b.len() - 1;
+    b[last] ^= 0x80;
+    assert_eq!(
+        s.renew(&RenewalLink::decode(&b).unwrap(), NOW),
+        Err(RenewError::BadSignature)
+    );
+    // Too late (the commitment expired and the link keeps its window).
+    assert_eq!(
+        s.renew(&link, NOW + 5000),
+        Err(RenewError::Session(SessionError::Expired))
+    );
+    assert_eq!(
+        before,
+        (s.generation(), *s.commitment_digest(), s.units_paid())
+    );
+    s.renew(&link, NOW).unwrap();
+    assert_eq!(s.generation(), 2);
+
+    // A commitment without a renewal key never renews.
+    let (_, c) = wallet(&w, 53, 2);
+    let plain = Commitment::sign(
+        CommitmentFields {
+            renewal: None,
+            ..*c.fields()
+        },
+        &w.customer,
+    )
+    .unwrap();
+    let mut s = open(&w, plain);
+    let mut b = link.to_bytes();
+    b[2..34].copy_from_slice(plain.digest().as_bytes());
+    b[34..38].copy_from_slice(&1u32.to_be_bytes());
+    assert_eq!(
+        s.renew(&RenewalLink::decode(&b).unwrap(), NOW),
+        Err(RenewError::NotRenewable)
+    );
+}
+
+#[test]
+fn link_window_must_be_inside_the_certificate() {
+    let w = world(1_000_000);
+    let (mut wallet, c) = wallet(&w, 54, 2);
+    let mut s = open(&w, c);
+    run(&mut wallet, &mut s, 2);
+    let honest = wallet.pay().unwrap().link.unwrap();
+    let mut f = *honest.fields();
+    f.window = Some(Window {
+        valid_from: NOW,
+        expires: NOW + 1_000_000,
+    });
+    let key = derived_ots_key(&[54; 32], &[54; 16], 0);
+    let wide = RenewalLink::sign(f, key, &mut rng()).unwrap();
+    assert_eq!(s.renew(&wide, NOW), Err(RenewError::OutsideCertificate));
+}
+
+#[test]
+fn broker_refuses_bad_cascades_without_changing_the_ledger() {
+    let w = world(1_000_000);
+    let (mut wallet, c) = wallet(&w, 55, 4);
+    let mut s = open(&w, c);
+    run(&mut wallet, &mut s, 14);
+    let claim = s.cascade().unwrap();
+    assert_eq!(claim.renewals.len(), 3);
+    let mut b = broker(&w);
+    // Links out of order.
+    let mut swapped = claim.clone();
+    swapped.renewals.swap(0, 1);
+    assert_eq!(
+        b.redeem_cascade(&swapped, &w.vendor, NOW),
+        Err(CascadeError::Renewal {
+            generation: 1,
+            error: RenewError::WrongPrevious
+        })
+    );
+    // A link dropped from the middle.
+    let mut gap = claim.clone();
+    gap.renewals.remove(1);
+    assert_eq!(
+        b.redeem_cascade(&gap, &w.vendor, NOW),
+        Err(CascadeError::Renewal {
+            generation: 2,
+            error: RenewError::WrongPrevious
+        })
+    );
+    // A tampered signature on the last link.
+    let mut bytes = claim.renewals[2].link.to_bytes();
+    let at = bytes.len() - 3;
+    bytes[at] ^= 1;
+    let mut tampered = claim.clone();
+    tampered.renewals[2].link = RenewalLink::decode(&bytes).unwrap();
+    assert_eq!(
+        b.redeem_cascade(&tampered, &w.vendor, NOW),
+        Err(CascadeError::Renewal {
+            generation: 3,
+            error: RenewError::BadSignature
+        })
+    );
+    // A forged payword on chain 2.
+    let mut forged = claim.clone();
+    forged.renewals[1].last = Some(payword::Payword::new(
+        4,
+        payword::Word::from_bytes([0xee; 32]),
+    ));
+    assert!(matches!(
+        b.redeem_cascade(&forged, &w.vendor, NOW),
+        Err(CascadeError::Renewal { generation: 2, .. })
+    ));
+    // Over the claim budget: checked before any payword hashing.
+    let mut small =
+        Broker::new(w.broker_id, w.broker.public_key(), MemoryLedger::new(), 500).with_limit(13);
+    assert_eq!(
+        small.redeem_cascade(&claim, &w.vendor, NOW),
+        Err(CascadeError::OverBudget {
+            needed: 14,
+            limit: 13
+        })
+    );
+    // Another vendor, too late.
+    assert!(matches!(
+        b.redeem_cascade(&claim, &VendorId::from_bytes([0; 32]), NOW),
+        Err(CascadeError::Redeem(_))
+    ));
+    assert!(matches!(
+        b.redeem_cascade(&claim, &w.vendor, NOW + 1000 + 501),
+        Err(CascadeError::Redeem(_))
+    ));
+    assert!(b.ledger().is_empty() && small.ledger().is_empty());
+    // The honest claim still redeems in full.
+    let r = b.redeem_cascade(&claim, &w.vendor, NOW).unwrap();
+    assert_eq!((r.owed, r.units), (42, 14));
+}
+
+#[test]
+fn cascade_claim_decoding_is_strict() {
+    let w = world(1_000_000);
+    let (mut wallet, c) = wallet(&w, 56, 2);
+    let mut s = open(&w, c);
+    run(&mut wallet, &mut s, 5);
+    let bytes = s.cascade().unwrap().to_bytes();
+    // Every truncation is refused; so are trailing bytes and bad flags.
+    for len in (0..bytes.len()).step_by(7) {
+        assert!(CascadeClaim::decode(&bytes[..len]).is_err(), "{len}");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(
+        CascadeClaim::decode(&longer),
+        Err(DecodeError::TrailingData { extra: 1 })
+    );
+    let at = 2 + w.cert.to_bytes().len() + c.to_bytes().len();
+    let mut b = bytes.clone();
+    b[at] = 2;
+    assert_eq!(
+        CascadeClaim::decode(&b),
+        Err(DecodeError::NonCanonical {
+            field: "payword flag"
+        })
+    );
+    let mut b = bytes.clone();
+    b[at + 1..at + 5].copy_from_slice(&[0; 4]);
+    assert_eq!(
+        CascadeClaim::decode(&b),
+        Err(DecodeError::NonCanonical { field: "index" })
+    );
+    assert!(OtsReuseProof::decode(&bytes).is_err());
+}
+
+// ---------------------------------------------------------------------------
+// Properties
+// ---------------------------------------------------------------------------
+
+/// A link from key `(seed, id, q = 0)` to a next chain, signed with the
+/// low-level API.
+fn link_from(seed: [u8; 32], id: [u8; 16]) -> (RenewalLink, payword::LmotsPublicKey) {
+    let key = derived_ots_key(&seed, &id, 0);
+    let public = key.public_key();
+    let next_id = [id[0] ^ 0xff; 16];
+    let next = derived_ots_key(&seed, &next_id, 1).public_key();
+    let f = LinkFields {
+        previous: payword::Digest::from_bytes(seed),
+        generation: 1,
+        params: ChainParams::new(HashAlg::Sha256, ChainId::from_bytes(next_id), 8).unwrap(),
+        anchor: payword::Anchor::from_bytes([id[1]; 32]),
+        key: next,
+        window: None,
+    };
+    (RenewalLink::sign(f, key, &mut rng()).unwrap(), public)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// A link verifies under its own chain's key, not under another chain's,
+    /// and no change to its bytes keeps it valid.
+    #[test]
+    fn link_verifies_only_for_its_own_key_and_content(
+        seed in any::<[u8; 32]>(),
+        id in any::<[u8; 16]>(),
+        other in any::<[u8; 32]>(),
+        at in any::<prop::sample::Index>(),
+        flip in 1u8..=255,
+    ) {
+        let (link, public) = link_from(seed, id);
+        prop_assert_eq!(link.verify(&public), Ok(()));
+        if other != seed {
+            let wrong = derived_ots_key(&other, &id, 0).public_key();
+            prop_assert_eq!(link.verify(&wrong), Err(RenewError::BadSignature));
+        }
+        let mut bytes = link.to_bytes();
+        let i = at.index(bytes.len());
+        bytes[i] ^= flip;
+        if let Ok(changed) = RenewalLink::decode(&bytes) {
+            prop_assert!(changed.verify(&public).is_err(), "byte {} flipped still verifies", i);
+        }
+    }
+
+    /// However a wallet is resumed from any state it stored, each one-time
+    /// key signs one link only.
+    #[test]
+    fn ots_keys_sign_once(seed in any::<[u8; 32]>(), n in 1u32..4, resume_at in any::<prop::sample::Index>()) {
+        let w = world(u64::MAX);
+        let mut wallet = RenewingWallet::<Sha256>::new(
+            ChainSeed::from_bytes(seed), params(seed[0], n), 0).unwrap();
+        let c = Commitment::sign(CommitmentFields {
+            certificate: w.cert.digest(), vendor: w.vendor, unit_value: 1,
+            valid_from: NOW, expires: NOW,
+            chain: wallet.committed_chain(), renewal: Some(wallet.renewal_key()),
+        }, &w.customer).unwrap();
+        wallet.bind(&c).unwrap();
+        let mut states = vec![wallet.to_bytes()];
+        let mut links = std::collections::BTreeMap::new();
+        for _ in 0..3 * n + 1 {
+            if let Some(l) = wallet.pay().unwrap().link {
+                links.insert(l.fields().generation, l);
+            }
+            states.push(wallet.to_bytes());
+        }
+        let state = &states[resume_at.index(states.len())];
+        let mut replayed = RenewingWallet::<Sha256>::resume(state, 0).unwrap();
+        while replayed.sequence() < wallet.sequence() {
+            let out = replayed.pay().unwrap();
+            if let Some(l) = out.link {
+                prop_assert_eq!(Some(&l), links.get(&l.fields().generation));
+            }
+        }
+    }
 }

@@ -487,6 +487,7 @@ pub fn seeds() -> Vec<Seed> {
     add("pebbler_state", pebbler);
     add("vendor_session", vendor_sessions());
     add("broker_ledger", broker_ledgers());
+    out.extend(crate::multi::seeds());
     out
 }
 

@@ -18,6 +18,7 @@
 //! - [`codec`]: the decoder, dispatch, round-trip and pebbler-state targets;
 //! - [`vendor`]: the vendor-session interpreter and its model;
 //! - [`ledger`]: the broker-ledger interpreter and its model;
+//! - [`multi`]: the multi-merchant decoders and the `protocol_sim` market;
 //! - [`corpus`]: the seed-corpus generator.
 
 #![forbid(unsafe_code)]
@@ -42,6 +43,7 @@ pub mod codec;
 pub mod corpus;
 pub mod fixture;
 pub mod ledger;
+pub mod multi;
 pub mod vendor;
 
 /// One entry point per fuzz target (the names of `fuzz_targets/*.rs`).
@@ -50,10 +52,14 @@ pub mod targets {
         certificate, commitment, decode_any, payment, pebbler_state, redemption_claim, round_trip,
     };
     pub use crate::ledger::broker_ledger;
+    pub use crate::multi::{
+        fraud_proof, grant_claim, leaf_claim, leaf_opening, multi_commitment, protocol_sim,
+        range_grant, reservation, shared_commitment,
+    };
     pub use crate::vendor::vendor_session;
 
     /// Every target by name, for replaying files.
-    pub const ALL: [(&str, fn(&[u8])); 9] = [
+    pub const ALL: [(&str, fn(&[u8])); 18] = [
         ("certificate", certificate),
         ("commitment", commitment),
         ("payment", payment),
@@ -63,6 +69,15 @@ pub mod targets {
         ("pebbler_state", pebbler_state),
         ("vendor_session", vendor_session),
         ("broker_ledger", broker_ledger),
+        ("multi_commitment", multi_commitment),
+        ("leaf_opening", leaf_opening),
+        ("leaf_claim", leaf_claim),
+        ("shared_commitment", shared_commitment),
+        ("range_grant", range_grant),
+        ("grant_claim", grant_claim),
+        ("reservation", reservation),
+        ("fraud_proof", fraud_proof),
+        ("protocol_sim", protocol_sim),
     ];
 
     /// The target called `name`.

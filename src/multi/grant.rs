@@ -1,0 +1,665 @@
+//! A shared chain split between vendors by customer-signed range grants.
+//!
+//! The customer commits once to one chain in a [`SharedCommitment`] (no
+//! vendor in it) and, for each vendor in turn, signs a small [`RangeGrant`]:
+//! "indexes `(a, b]` of commitment C belong to vendor V, and `w_a` is the
+//! word below them". The vendor's [`GrantSession`] accepts only paywords with
+//! index in `(a, b]`, verifying them from `w_a` exactly as single-vendor
+//! PayWord verifies from the anchor.
+//!
+//! Two grants over one commitment whose ranges overlap for different vendors
+//! are an `Equivocation` proof naming the customer (both grants carry the
+//! customer's signature). Paywords alone name no vendor: a vendor holding
+//! another vendor's leaked paywords can neither redeem them (its own grant
+//! does not cover their indexes) nor build a proof from them.
+//!
+//! `w_a` is trusted as signed: a customer who signs a wrong `w_a` only makes
+//! paywords of their own count as paid, so neither vendor nor broker hashes
+//! it down to the anchor. The anchor fixes `w_0`, which a grant starting at 0
+//! must carry.
+
+use super::{
+    KeyEntry, MultiError, MultiRedemption, check_customer_signed, read_validity, signed_digest, tag,
+};
+use crate::broker::{Broker, Ledger};
+use crate::chain::{Anchor, ChainId, ChainParams, Payword, Word};
+use crate::hash::HashAlg;
+use crate::message::{
+    Certificate, CommittedChain, Encode, Payment, PaymentBody, VERSION, VendorId, read_payword,
+    write_payword,
+};
+use crate::session::{ChainState, SessionError, check_window};
+use crate::sign::{Digest, MessageSigner, PublicKey, Signature};
+use crate::wire::{DecodeError, Reader, Writer};
+
+/// The content of a shared commitment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SharedCommitmentFields {
+    /// The digest of the customer's certificate.
+    pub certificate: Digest,
+    /// Value of one unit; at least 1.
+    pub unit_value: u64,
+    /// First second the commitment may be used.
+    pub valid_from: u64,
+    /// Last second it may be used.
+    pub expires: u64,
+    /// The chain's parameters.
+    pub params: ChainParams,
+    /// Its anchor `w_0`.
+    pub anchor: Anchor,
+}
+
+/// A customer-signed commitment to one chain that range grants split between
+/// vendors.
+///
+/// # Examples
+///
+/// ```
+/// use payword::multi::grant::{RangeGrant, RangeGrantFields, SharedCommitment, SharedCommitmentFields};
+/// use payword::{Anchor, ChainId, ChainParams, Digest, HashAlg, MessageSigner, VendorId, Word};
+/// use ed25519_dalek::SigningKey;
+///
+/// let customer = SigningKey::from_bytes(&[2; 32]);
+/// let shared = SharedCommitment::sign(SharedCommitmentFields {
+///     certificate: Digest::from_bytes([9; 32]),
+///     unit_value: 1,
+///     valid_from: 0,
+///     expires: 100,
+///     params: ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([1; 16]), 1000)?,
+///     anchor: Anchor::from_bytes([0; 32]),
+/// }, &customer)?;
+/// let grant = RangeGrant::sign(RangeGrantFields {
+///     commitment: shared.digest(),
+///     vendor: VendorId::from_bytes([7; 32]),
+///     from: 0,
+///     to: 400,
+///     start: Word::from_bytes([0; 32]),
+/// }, &customer)?;
+/// assert!(grant.verify(&customer.public_key()).is_ok());
+/// assert!(grant.covers(400) && !grant.covers(0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SharedCommitment {
+    fields: SharedCommitmentFields,
+    signature: Signature,
+}
+
+impl SharedCommitment {
+    fn write_unsigned(f: &SharedCommitmentFields, w: &mut Writer<'_>) {
+        w.put_u8(tag::SHARED_COMMITMENT);
+        w.put_u8(VERSION);
+        Self::write_content(f, w);
+    }
+
+    fn write_content(f: &SharedCommitmentFields, w: &mut Writer<'_>) {
+        w.put(f.certificate.as_bytes());
+        w.put_u64(f.unit_value);
+        w.put_u64(f.valid_from);
+        w.put_u64(f.expires);
+        w.put_u8(f.params.alg().tag());
+        w.put(f.params.id().as_bytes());
+        w.put_u32(f.params.length());
+        w.put(f.anchor.as_bytes());
+    }
+
+    /// The digest the customer signs (the commitment's identity).
+    #[must_use]
+    pub fn digest_of(fields: &SharedCommitmentFields) -> Digest {
+        signed_digest(tag::SHARED_COMMITMENT, |w| Self::write_unsigned(fields, w))
+    }
+
+    /// Signs `fields` with the customer's key.
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError::Invalid`] if `valid_from > expires` or the unit value is
+    /// 0; [`MultiError::Signing`].
+    pub fn sign<S: MessageSigner + ?Sized>(
+        fields: SharedCommitmentFields,
+        customer: &S,
+    ) -> Result<Self, MultiError> {
+        if fields.valid_from > fields.expires || fields.unit_value == 0 {
+            return Err(SessionError::BadCommitment.into());
+        }
+        let signature = customer
+            .sign_digest(&Self::digest_of(&fields))
+            .map_err(|_| MultiError::Signing)?;
+        Ok(Self { fields, signature })
+    }
+
+    /// The signed content.
+    #[must_use]
+    pub const fn fields(&self) -> &SharedCommitmentFields {
+        &self.fields
+    }
+
+    /// The customer's signature.
+    #[must_use]
+    pub const fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// The commitment's identity.
+    #[must_use]
+    pub fn digest(&self) -> Digest {
+        Self::digest_of(&self.fields)
+    }
+
+    /// Verifies the customer's signature.
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError`](crate::SignatureError).
+    pub fn verify(&self, customer_key: &PublicKey) -> Result<(), crate::SignatureError> {
+        customer_key.verify(&self.digest(), &self.signature)
+    }
+
+    pub(crate) fn check(
+        &self,
+        broker_key: &PublicKey,
+        certificate: &Certificate,
+    ) -> Result<(), SessionError> {
+        let f = &self.fields;
+        check_customer_signed(
+            broker_key,
+            certificate,
+            &f.certificate,
+            &self.digest(),
+            &self.signature,
+            Some((f.valid_from, f.expires)),
+        )
+    }
+}
+
+impl Encode for SharedCommitment {
+    const TAG: u8 = tag::SHARED_COMMITMENT;
+    const MAX_LEN: usize = 2 + 32 + 24 + 1 + 16 + 4 + 32 + Signature::ENCODED_LEN;
+
+    fn write_fields(&self, w: &mut Writer<'_>) {
+        Self::write_content(&self.fields, w);
+        self.signature.write(w);
+    }
+
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let certificate = Digest::from_bytes(r.array("certificate")?);
+        let unit_value = r.u64("unit_value")?;
+        if unit_value == 0 {
+            return Err(DecodeError::NonCanonical {
+                field: "unit_value",
+            });
+        }
+        let (valid_from, expires) = read_validity(r)?;
+        let alg =
+            HashAlg::from_tag(r.u8("hash")?).ok_or(DecodeError::NonCanonical { field: "hash" })?;
+        let id = ChainId::from_bytes(r.array("chain id")?);
+        let params = ChainParams::new(alg, id, r.u32("length")?.into())
+            .map_err(|_| DecodeError::NonCanonical { field: "length" })?;
+        let anchor = Anchor::from_bytes(r.array("anchor")?);
+        let signature = Signature::read(r)?;
+        Ok(Self {
+            fields: SharedCommitmentFields {
+                certificate,
+                unit_value,
+                valid_from,
+                expires,
+                params,
+                anchor,
+            },
+            signature,
+        })
+    }
+}
+
+/// The content of a range grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RangeGrantFields {
+    /// The shared commitment's digest.
+    pub commitment: Digest,
+    /// The vendor the range belongs to.
+    pub vendor: VendorId,
+    /// `a`: the range is `(a, b]`; the payword at `a` is `start`.
+    pub from: u32,
+    /// `b`, greater than `a` and at most the chain's length.
+    pub to: u32,
+    /// `w_a`, the word below the range (the anchor when `a = 0`).
+    pub start: Word,
+}
+
+/// A customer-signed grant: "indexes `(a, b]` of commitment C belong to
+/// vendor V".
+///
+/// # Examples
+///
+/// See [`SharedCommitment`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RangeGrant {
+    fields: RangeGrantFields,
+    signature: Signature,
+}
+
+impl RangeGrant {
+    fn write_unsigned(f: &RangeGrantFields, w: &mut Writer<'_>) {
+        w.put_u8(tag::RANGE_GRANT);
+        w.put_u8(VERSION);
+        Self::write_content(f, w);
+    }
+
+    fn write_content(f: &RangeGrantFields, w: &mut Writer<'_>) {
+        w.put(f.commitment.as_bytes());
+        w.put(f.vendor.as_bytes());
+        w.put_u32(f.from);
+        w.put_u32(f.to);
+        w.put(f.start.as_bytes());
+    }
+
+    /// The digest the customer signs (the grant's identity; payments under
+    /// the grant name it).
+    #[must_use]
+    pub fn digest_of(fields: &RangeGrantFields) -> Digest {
+        signed_digest(tag::RANGE_GRANT, |w| Self::write_unsigned(fields, w))
+    }
+
+    /// Signs `fields` with the customer's key.
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError::BadGrant`] if `from ≥ to`; [`MultiError::Signing`].
+    pub fn sign<S: MessageSigner + ?Sized>(
+        fields: RangeGrantFields,
+        customer: &S,
+    ) -> Result<Self, MultiError> {
+        if fields.from >= fields.to {
+            return Err(MultiError::BadGrant);
+        }
+        let signature = customer
+            .sign_digest(&Self::digest_of(&fields))
+            .map_err(|_| MultiError::Signing)?;
+        Ok(Self { fields, signature })
+    }
+
+    /// The signed content.
+    #[must_use]
+    pub const fn fields(&self) -> &RangeGrantFields {
+        &self.fields
+    }
+
+    /// The customer's signature.
+    #[must_use]
+    pub const fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// The grant's identity.
+    #[must_use]
+    pub fn digest(&self) -> Digest {
+        Self::digest_of(&self.fields)
+    }
+
+    /// Whether payword index `i` is in `(a, b]`.
+    #[must_use]
+    pub const fn covers(&self, i: u32) -> bool {
+        self.fields.from < i && i <= self.fields.to
+    }
+
+    /// Whether the two ranges share an index.
+    #[must_use]
+    pub const fn overlaps(&self, other: &Self) -> bool {
+        self.fields.from < other.fields.to && other.fields.from < self.fields.to
+    }
+
+    /// Verifies the customer's signature.
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError`](crate::SignatureError).
+    pub fn verify(&self, customer_key: &PublicKey) -> Result<(), crate::SignatureError> {
+        customer_key.verify(&self.digest(), &self.signature)
+    }
+
+    /// Checks that this grant was signed by the certified customer over
+    /// `shared` and fits its chain (no certificate or commitment signature
+    /// check).
+    pub(crate) fn check_against(
+        &self,
+        certificate: &Certificate,
+        shared: &SharedCommitment,
+        shared_id: &Digest,
+    ) -> Result<(), MultiError> {
+        self.verify(&certificate.fields().customer_key)
+            .map_err(|_| SessionError::BadCommitment)?;
+        let f = &self.fields;
+        if f.commitment != *shared_id || f.to > shared.fields.params.length() {
+            return Err(MultiError::BadGrant);
+        }
+        if f.from == 0 && f.start != shared.fields.anchor.as_word() {
+            return Err(MultiError::BadGrant);
+        }
+        Ok(())
+    }
+
+    /// The chain state at the grant's start word.
+    fn chain_state(
+        &self,
+        shared: &SharedCommitment,
+        last: Option<&PaymentBody>,
+        limit: u32,
+    ) -> Result<ChainState, SessionError> {
+        let sf = shared.fields();
+        let chain = CommittedChain::Single {
+            params: sf.params,
+            anchor: sf.anchor,
+        };
+        let start = PaymentBody::Single(Payword::new(self.fields.from, self.fields.start));
+        ChainState::new(&chain, Some(last.unwrap_or(&start)), limit)
+    }
+}
+
+impl Encode for RangeGrant {
+    const TAG: u8 = tag::RANGE_GRANT;
+    const MAX_LEN: usize = 2 + 32 + 32 + 4 + 4 + 32 + Signature::ENCODED_LEN;
+
+    fn write_fields(&self, w: &mut Writer<'_>) {
+        Self::write_content(&self.fields, w);
+        self.signature.write(w);
+    }
+
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let commitment = Digest::from_bytes(r.array("commitment")?);
+        let vendor = VendorId::from_bytes(r.array("vendor")?);
+        let from = r.u32("from")?;
+        let to = r.u32("to")?;
+        if from >= to {
+            return Err(DecodeError::NonCanonical { field: "to" });
+        }
+        let start = Word::from_bytes(r.array("start")?);
+        let signature = Signature::read(r)?;
+        Ok(Self {
+            fields: RangeGrantFields {
+                commitment,
+                vendor,
+                from,
+                to,
+                start,
+            },
+            signature,
+        })
+    }
+}
+
+/// A grant redemption claim (vendor → broker): certificate, shared
+/// commitment, the vendor's grant and the highest payword received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GrantClaim {
+    /// The customer's certificate.
+    pub certificate: Certificate,
+    /// The shared commitment.
+    pub commitment: SharedCommitment,
+    /// The vendor's grant.
+    pub grant: RangeGrant,
+    /// The highest payword received, inside the grant.
+    pub payword: Payword,
+}
+
+impl Encode for GrantClaim {
+    const TAG: u8 = tag::GRANT_CLAIM;
+    const MAX_LEN: usize =
+        2 + Certificate::MAX_LEN + SharedCommitment::MAX_LEN + RangeGrant::MAX_LEN + 36;
+
+    fn write_fields(&self, w: &mut Writer<'_>) {
+        self.certificate.write(w);
+        self.commitment.write(w);
+        self.grant.write(w);
+        write_payword(&self.payword, w);
+    }
+
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            certificate: Certificate::read(r)?,
+            commitment: SharedCommitment::read(r)?,
+            grant: RangeGrant::read(r)?,
+            payword: read_payword(r)?,
+        })
+    }
+}
+
+/// A vendor's session for one range grant.
+///
+/// Opening checks the broker's certificate, the customer's signatures over
+/// the shared commitment and the grant, that the grant is this vendor's and
+/// fits the chain, and the validity at `now`. Then payments (naming the
+/// grant's digest) are verified from `w_a` exactly as single-vendor
+/// payments, and refused outside `(a, b]`.
+///
+/// # Examples
+///
+/// See `tests/multi_scenarios.rs`.
+#[derive(Clone, Debug)]
+pub struct GrantSession {
+    certificate: Certificate,
+    commitment: SharedCommitment,
+    grant: RangeGrant,
+    id: Digest,
+    skew: u64,
+    state: ChainState,
+}
+
+impl GrantSession {
+    /// Opens a session on `grant` for `vendor`.
+    ///
+    /// # Cost
+    ///
+    /// Three signature verifications, no chain step.
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError`] naming the check that failed.
+    pub fn open(
+        vendor: VendorId,
+        broker_key: &PublicKey,
+        certificate: Certificate,
+        commitment: SharedCommitment,
+        grant: RangeGrant,
+        now: u64,
+        skew: u64,
+    ) -> Result<Self, MultiError> {
+        commitment.check(broker_key, &certificate)?;
+        let shared_id = commitment.digest();
+        grant.check_against(&certificate, &commitment, &shared_id)?;
+        if grant.fields.vendor != vendor {
+            return Err(MultiError::WrongVendor);
+        }
+        let cf = certificate.fields();
+        let sf = commitment.fields();
+        check_window(now, cf.valid_from, cf.expires, skew)?;
+        check_window(now, sf.valid_from, sf.expires, skew)?;
+        u64::from(sf.params.length())
+            .checked_mul(sf.unit_value)
+            .ok_or(MultiError::Overflow)?;
+        let state = grant.chain_state(&commitment, None, crate::DEFAULT_STEP_LIMIT)?;
+        Ok(Self {
+            certificate,
+            commitment,
+            id: grant.digest(),
+            grant,
+            skew,
+            state,
+        })
+    }
+
+    /// The grant digest payments must name.
+    #[must_use]
+    pub const fn grant_id(&self) -> &Digest {
+        &self.id
+    }
+
+    /// Accepts a payment at `now`; returns the value newly paid.
+    ///
+    /// # Cost
+    ///
+    /// The chain steps from the last accepted payword (at most the default
+    /// budget); none if a check fails first.
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError::WrongCommitment`], [`MultiError::OutsideGrant`],
+    /// [`MultiError::Invalid`]. On error nothing changes.
+    pub fn pay(&mut self, payment: &Payment, now: u64) -> Result<u64, MultiError> {
+        if *payment.commitment() != self.id {
+            return Err(MultiError::WrongCommitment);
+        }
+        let PaymentBody::Single(p) = payment.body() else {
+            return Err(MultiError::WrongCommitment);
+        };
+        if !self.grant.covers(p.index()) {
+            return Err(MultiError::OutsideGrant);
+        }
+        let sf = self.commitment.fields();
+        check_window(now, sf.valid_from, sf.expires, self.skew)?;
+        let units = self.state.accept(payment.body())?;
+        Ok(units.saturating_mul(sf.unit_value))
+    }
+
+    /// Units paid so far under the grant.
+    #[must_use]
+    pub fn units_paid(&self) -> u64 {
+        self.state
+            .paid()
+            .saturating_sub(self.grant.fields.from.into())
+    }
+
+    /// The claim to send to the broker, or `None` before any payment.
+    #[must_use]
+    pub fn claim(&self) -> Option<GrantClaim> {
+        let Some(PaymentBody::Single(p)) = self.state.last() else {
+            return None;
+        };
+        (p.index() > self.grant.fields.from).then_some(GrantClaim {
+            certificate: self.certificate,
+            commitment: self.commitment,
+            grant: self.grant,
+            payword: p,
+        })
+    }
+}
+
+impl<L: Ledger> Broker<L> {
+    /// Redeems a grant claim presented by `vendor` at `now`.
+    ///
+    /// Checks the certificate (this broker's), the customer's signatures over
+    /// the shared commitment and the grant, that the grant is `vendor`'s and
+    /// covers the payword, the validity (with grace), and the payword from
+    /// the highest one recorded for the grant (or from `w_a`). A grant of
+    /// another vendor overlapping this one, redeemed before, yields an
+    /// `Equivocation` proof; both vendors are paid (within the credit limit).
+    /// A second, overlapping grant of the *same* vendor is refused.
+    ///
+    /// # Cost
+    ///
+    /// Three signature verifications, one digest per grant already redeemed
+    /// under the commitment, and the chain steps from the recorded payword (at
+    /// most the broker's budget).
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError`]; nothing changes.
+    pub fn redeem_grant(
+        &mut self,
+        claim: &GrantClaim,
+        vendor: &VendorId,
+        now: u64,
+    ) -> Result<MultiRedemption, MultiError> {
+        let GrantClaim {
+            certificate,
+            commitment,
+            grant,
+            payword,
+        } = claim;
+        if certificate.fields().broker != self.id {
+            return Err(MultiError::WrongBroker);
+        }
+        commitment.check(&self.key, certificate)?;
+        let shared_id = commitment.digest();
+        grant.check_against(certificate, commitment, &shared_id)?;
+        if grant.fields.vendor != *vendor {
+            return Err(MultiError::WrongVendor);
+        }
+        let sf = commitment.fields();
+        if now < sf.valid_from {
+            return Err(SessionError::NotYetValid.into());
+        }
+        if now > sf.expires.saturating_add(self.grace) {
+            return Err(SessionError::Expired.into());
+        }
+        if !grant.covers(payword.index()) {
+            return Err(MultiError::OutsideGrant);
+        }
+        u64::from(sf.params.length())
+            .checked_mul(sf.unit_value)
+            .ok_or(MultiError::Overflow)?;
+        let id = grant.digest();
+        let mut equivocation = None;
+        for other in self.multi.shared.get(&shared_id).into_iter().flatten() {
+            if other.overlaps(grant) && other.digest() != id {
+                if other.fields.vendor == *vendor {
+                    return Err(MultiError::GrantOverlap);
+                }
+                equivocation.get_or_insert(*other);
+            }
+        }
+        let fraud = equivocation.map(|first| {
+            crate::fraud::FraudProof::Equivocation(crate::fraud::EquivocationProof {
+                certificate: *certificate,
+                commitment: *commitment,
+                first,
+                second: *grant,
+            })
+        });
+        let previous = self.multi.keys.get(&id).copied();
+        let mut state =
+            grant.chain_state(commitment, previous.as_ref().map(|e| &e.paid), self.limit)?;
+        let before = state.paid();
+        let from = u64::from(grant.fields.from);
+        if u64::from(payword.index()) <= before {
+            return Ok(MultiRedemption {
+                key: id,
+                owed: 0,
+                units: before.saturating_sub(from),
+                fraud,
+            });
+        }
+        let body = PaymentBody::Single(*payword);
+        state.accept(&body)?;
+        let index = state.paid();
+        let value = index.saturating_sub(before).saturating_mul(sf.unit_value);
+        let cert_id = certificate.digest();
+        let available = self.multi.available(
+            certificate.fields().credit_limit,
+            self.ledger.credited(&cert_id),
+            &cert_id,
+            &id,
+        );
+        let owed = value.min(available);
+        let credited = previous.map_or(0, |e| e.credited).saturating_add(owed);
+        let units = index.saturating_sub(from);
+        self.multi.keys.insert(
+            id,
+            KeyEntry {
+                paid: body,
+                units,
+                credited,
+            },
+        );
+        if previous.is_none() {
+            self.multi.shared.entry(shared_id).or_default().push(*grant);
+        }
+        self.multi.credit(&cert_id, owed);
+        self.multi.use_reservation(&cert_id, &id, owed);
+        Ok(MultiRedemption {
+            key: id,
+            owed,
+            units,
+            fraud,
+        })
+    }
+}

@@ -1,0 +1,321 @@
+//! Fraud-resistant multi-merchant variants of PayWord.
+//!
+//! Plain PayWord needs one signed [`Commitment`](crate::Commitment) per
+//! vendor. The variants here let one customer signature serve many vendors,
+//! and make cheating either impossible by construction or caught with a
+//! [`FraudProof`](crate::fraud::FraudProof) that anyone holding the broker's
+//! and the customer's public keys can check offline:
+//!
+//! - [`merkle`] — **PayTree-style Merkle commitment.** The customer signs
+//!   once over the root of a Merkle tree whose leaves each bind a vendor id,
+//!   a committed chain (or purse), its unit value and that vendor's cap; the
+//!   signed root states the total cap. A vendor receives the signed root, its
+//!   leaf and the authentication path (at most [`MAX_DEPTH`] hashes) and from
+//!   then on verifies payments exactly as in single-vendor PayWord. A vendor
+//!   cannot redeem another vendor's leaf; leaves whose caps sum past the
+//!   declared total yield an `Overcommit` proof.
+//! - [`grant`] — **shared chain with range grants.** One committed chain is
+//!   spent at several vendors in turn; a small customer-signed grant says
+//!   "indexes (a, b] of commitment C belong to vendor V". Two grants over one
+//!   commitment whose ranges overlap for different vendors are an
+//!   `Equivocation` proof naming the customer. Bare paywords prove nothing.
+//! - [`reservation`] — **online overspending control** (NPAY-style
+//!   pre-debit): a broker-signed reservation locks part of the credit for one
+//!   commitment before the vendor serves; the broker never reserves more than
+//!   the credit limit in total, and honours every reservation it signed.
+//!
+//! Broker-side redemption lives in `impl Broker` blocks of these modules
+//! ([`Broker::redeem_leaf`](crate::Broker::redeem_leaf),
+//! [`Broker::redeem_grant`](crate::Broker::redeem_grant),
+//! [`Broker::reserve`](crate::Broker::reserve)); the credit limit of a
+//! certificate is shared by plain commitments, leaves and grants.
+//!
+//! Costs per party, next to plain PayWord, are in `docs/COSTS.md`; the wire
+//! layouts (tags `0x20`–`0x26`) in `docs/WIRE.md`.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::message::Certificate;
+use crate::session::SessionError;
+use crate::sign::{Digest, PublicKey, message_digest};
+use crate::wire::{DecodeError, Reader, Writer};
+
+pub mod grant;
+pub mod merkle;
+pub mod reservation;
+
+/// Wire type tags of the multi-merchant messages (`0x20`–`0x2F`).
+pub mod tag {
+    /// [`MultiCommitment`](super::merkle::MultiCommitment).
+    pub const MULTI_COMMITMENT: u8 = 0x20;
+    /// [`LeafOpening`](super::merkle::LeafOpening).
+    pub const LEAF_OPENING: u8 = 0x21;
+    /// [`LeafClaim`](super::merkle::LeafClaim).
+    pub const LEAF_CLAIM: u8 = 0x22;
+    /// [`SharedCommitment`](super::grant::SharedCommitment).
+    pub const SHARED_COMMITMENT: u8 = 0x23;
+    /// [`RangeGrant`](super::grant::RangeGrant).
+    pub const RANGE_GRANT: u8 = 0x24;
+    /// [`GrantClaim`](super::grant::GrantClaim).
+    pub const GRANT_CLAIM: u8 = 0x25;
+    /// [`Reservation`](super::reservation::Reservation).
+    pub const RESERVATION: u8 = 0x26;
+}
+
+/// The deepest Merkle tree: an authentication path has at most this many
+/// hashes.
+pub const MAX_DEPTH: usize = 16;
+
+/// The most leaves (vendors) one [`MultiCommitment`](merkle::MultiCommitment)
+/// can hold: `2^MAX_DEPTH`.
+pub const MAX_LEAVES: u32 = 1 << MAX_DEPTH;
+
+/// Why a multi-merchant message, payment or redemption was refused. A refused
+/// redemption changes nothing at the broker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MultiError {
+    /// A certificate, signature, validity or payword check failed.
+    Invalid(SessionError),
+    /// The certificate is from another broker.
+    WrongBroker,
+    /// The leaf and its path do not lead to the signed root.
+    NotInTree,
+    /// The leaf, grant or reservation is for another vendor.
+    WrongVendor,
+    /// The payment names another leaf or grant.
+    WrongCommitment,
+    /// A leaf's cap is above the root's total cap.
+    CapOverTotal,
+    /// The payment would pay past the leaf's cap.
+    OverCap,
+    /// A payword index is outside the grant's range `(a, b]`.
+    OutsideGrant,
+    /// The grant names another commitment, or a range past the chain.
+    BadGrant,
+    /// This vendor already redeemed another grant overlapping this one.
+    GrantOverlap,
+    /// The reservation would take the reserved and spent total past the
+    /// credit limit.
+    OverCredit,
+    /// The commitment already holds a reservation.
+    AlreadyReserved,
+    /// A tree of no leaves, or of more than [`MAX_LEAVES`].
+    TreeSize,
+    /// An amount overflowed.
+    Overflow,
+    /// The signer failed.
+    Signing,
+}
+
+impl fmt::Display for MultiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Invalid(e) => write!(f, "refused: {e}"),
+            Self::WrongBroker => f.write_str("certificate is from another broker"),
+            Self::NotInTree => f.write_str("leaf is not under the signed root"),
+            Self::WrongVendor => f.write_str("for another vendor"),
+            Self::WrongCommitment => f.write_str("payment names another leaf or grant"),
+            Self::CapOverTotal => f.write_str("leaf cap is above the total cap"),
+            Self::OverCap => f.write_str("payment goes past the leaf cap"),
+            Self::OutsideGrant => f.write_str("payword is outside the granted range"),
+            Self::BadGrant => f.write_str("grant does not fit its commitment"),
+            Self::GrantOverlap => f.write_str("an overlapping grant was already redeemed"),
+            Self::OverCredit => f.write_str("reservation exceeds the available credit"),
+            Self::AlreadyReserved => f.write_str("commitment already holds a reservation"),
+            Self::TreeSize => f.write_str("tree size out of range"),
+            Self::Overflow => f.write_str("amount overflows"),
+            Self::Signing => f.write_str("signer failed"),
+        }
+    }
+}
+
+impl core::error::Error for MultiError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Invalid(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<SessionError> for MultiError {
+    fn from(e: SessionError) -> Self {
+        Self::Invalid(e)
+    }
+}
+
+impl From<crate::VerifyError> for MultiError {
+    fn from(e: crate::VerifyError) -> Self {
+        Self::Invalid(SessionError::Payment(e))
+    }
+}
+
+/// The outcome of an accepted leaf or grant redemption.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MultiRedemption {
+    /// The leaf id or grant digest redeemed (the ledger key).
+    pub key: Digest,
+    /// Value newly owed to the vendor by this claim (0 for a duplicate or an
+    /// older claim).
+    pub owed: u64,
+    /// Units paid under the leaf or grant in total, after this claim.
+    pub units: u64,
+    /// A proof of customer fraud, if this claim revealed one.
+    pub fraud: Option<crate::fraud::FraudProof>,
+}
+
+/// The digest a signature covers: `write_unsigned` writes tag, version and the
+/// fields before the signature (at most 256 bytes for every type here).
+pub(crate) fn signed_digest(tag: u8, write_unsigned: impl FnOnce(&mut Writer<'_>)) -> Digest {
+    let mut buf = [0u8; 256];
+    let mut w = Writer::new(&mut buf);
+    write_unsigned(&mut w);
+    let len = w.position().min(buf.len());
+    message_digest(tag, buf.get(..len).unwrap_or(&[]))
+}
+
+/// Reads `valid_from ‖ expires`, refusing `valid_from > expires`.
+pub(crate) fn read_validity(r: &mut Reader<'_>) -> Result<(u64, u64), DecodeError> {
+    let from = r.u64("valid_from")?;
+    let until = r.u64("expires")?;
+    if from > until {
+        return Err(DecodeError::NonCanonical { field: "expires" });
+    }
+    Ok((from, until))
+}
+
+/// Verifies a certificate under the broker's key and that a customer-signed
+/// object (digest `digest`, signature `sig`, naming certificate `names`,
+/// valid `[from, until]`) was signed by the certified key inside the
+/// certificate's validity.
+pub(crate) fn check_customer_signed(
+    broker_key: &PublicKey,
+    certificate: &Certificate,
+    names: &Digest,
+    digest: &Digest,
+    sig: &crate::Signature,
+    validity: Option<(u64, u64)>,
+) -> Result<(), SessionError> {
+    certificate
+        .verify(broker_key)
+        .map_err(|_| SessionError::BadCertificate)?;
+    let cf = certificate.fields();
+    if *names != certificate.digest() {
+        return Err(SessionError::CertificateMismatch);
+    }
+    cf.customer_key
+        .verify(digest, sig)
+        .map_err(|_| SessionError::BadCommitment)?;
+    if let Some((from, until)) = validity
+        && (from < cf.valid_from || until > cf.expires)
+    {
+        return Err(SessionError::OutsideCertificate);
+    }
+    Ok(())
+}
+
+/// What the broker keeps per leaf or grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeyEntry {
+    /// The highest paywords presented.
+    pub(crate) paid: crate::PaymentBody,
+    /// Units paid in total.
+    pub(crate) units: u64,
+    /// Value credited so far.
+    pub(crate) credited: u64,
+}
+
+/// The broker's state for the multi-merchant variants. In memory; it sits
+/// next to the [`Ledger`](crate::Ledger) of plain commitments and shares
+/// each certificate's credit limit with it.
+#[derive(Clone, Debug, Default)]
+pub struct MultiState {
+    /// Per leaf id / grant digest.
+    pub(crate) keys: BTreeMap<Digest, KeyEntry>,
+    /// Per signed Merkle root: value credited and the leaves seen.
+    pub(crate) roots: BTreeMap<Digest, merkle::RootEntry>,
+    /// Per shared commitment: the grants redeemed.
+    pub(crate) shared: BTreeMap<Digest, Vec<grant::RangeGrant>>,
+    /// Value credited per certificate through leaves and grants.
+    pub(crate) credited: BTreeMap<Digest, u64>,
+    /// Per reserved key: certificate, amount left, expiry.
+    pub(crate) reservations: BTreeMap<Digest, (Digest, u64, u64)>,
+    /// Outstanding reserved value per certificate.
+    pub(crate) reserved: BTreeMap<Digest, u64>,
+}
+
+impl MultiState {
+    /// An empty state.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            keys: BTreeMap::new(),
+            roots: BTreeMap::new(),
+            shared: BTreeMap::new(),
+            credited: BTreeMap::new(),
+            reservations: BTreeMap::new(),
+            reserved: BTreeMap::new(),
+        }
+    }
+
+    /// Value credited under a certificate through leaves and grants.
+    #[must_use]
+    pub fn credited(&self, certificate: &Digest) -> u64 {
+        self.credited.get(certificate).copied().unwrap_or(0)
+    }
+
+    /// Reserved value not yet used under a certificate.
+    #[must_use]
+    pub fn reserved(&self, certificate: &Digest) -> u64 {
+        self.reserved.get(certificate).copied().unwrap_or(0)
+    }
+
+    /// What is left of the reservation of `key` under `certificate`.
+    #[must_use]
+    pub fn reserved_for(&self, certificate: &Digest, key: &Digest) -> u64 {
+        match self.reservations.get(key) {
+            Some((c, left, _)) if c == certificate => *left,
+            _ => 0,
+        }
+    }
+
+    /// The credit a claim on `key` may use: what nobody spent or reserved,
+    /// plus what is reserved for `key` itself.
+    pub(crate) fn available(
+        &self,
+        limit: u64,
+        ledger_credited: u64,
+        certificate: &Digest,
+        key: &Digest,
+    ) -> u64 {
+        limit
+            .saturating_sub(ledger_credited)
+            .saturating_sub(self.credited(certificate))
+            .saturating_sub(self.reserved(certificate))
+            .saturating_add(self.reserved_for(certificate, key))
+    }
+
+    /// Records `owed` paid on `key`: uses up its reservation first.
+    pub(crate) fn use_reservation(&mut self, certificate: &Digest, key: &Digest, owed: u64) {
+        let Some((c, left, _)) = self.reservations.get_mut(key) else {
+            return;
+        };
+        if c != certificate {
+            return;
+        }
+        let used = owed.min(*left);
+        *left -= used;
+        if let Some(r) = self.reserved.get_mut(certificate) {
+            *r = r.saturating_sub(used);
+        }
+    }
+
+    /// Adds `owed` to the certificate's multi-variant credit.
+    pub(crate) fn credit(&mut self, certificate: &Digest, owed: u64) {
+        let c = self.credited.entry(*certificate).or_insert(0);
+        *c = c.saturating_add(owed);
+    }
+}

@@ -1,0 +1,264 @@
+//! Online overspending control: broker-signed reservations (NPAY-style
+//! pre-debit).
+//!
+//! Before serving, a vendor asks the broker to lock part of the customer's
+//! credit for one commitment (a plain commitment digest, a leaf id or a grant
+//! digest). The broker signs a [`Reservation`] only if everything already
+//! paid or reserved under the certificate plus the new amount stays within
+//! the credit limit. A vendor holding a valid reservation is then paid up to
+//! its amount whatever else the customer spends: other claims under the
+//! certificate can only use credit nobody has reserved.
+
+use super::{MultiError, signed_digest, tag};
+use crate::broker::{Broker, Ledger};
+use crate::message::{BrokerId, Certificate, Encode, VERSION, VendorId};
+use crate::session::{SessionError, check_window};
+use crate::sign::{Digest, MessageSigner, PublicKey, Signature};
+use crate::wire::{DecodeError, Reader, Writer};
+
+/// The content of a reservation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ReservationFields {
+    /// The broker that reserved.
+    pub broker: BrokerId,
+    /// The customer's certificate.
+    pub certificate: Digest,
+    /// What the credit is reserved for: a commitment digest, leaf id or
+    /// grant digest.
+    pub key: Digest,
+    /// The vendor it is reserved for.
+    pub vendor: VendorId,
+    /// The amount locked, in value units; at least 1.
+    pub amount: u64,
+    /// Last second the broker keeps the credit locked (claims later than
+    /// this are paid from free credit only).
+    pub expires: u64,
+}
+
+/// A broker-signed reservation of credit.
+///
+/// # Examples
+///
+/// ```
+/// use payword::multi::reservation::{Reservation, ReservationFields};
+/// use payword::{BrokerId, Digest, MessageSigner, VendorId};
+/// use ed25519_dalek::SigningKey;
+///
+/// let broker = SigningKey::from_bytes(&[1; 32]);
+/// let r = Reservation::sign(ReservationFields {
+///     broker: BrokerId::from_bytes([1; 32]),
+///     certificate: Digest::from_bytes([2; 32]),
+///     key: Digest::from_bytes([3; 32]),
+///     vendor: VendorId::from_bytes([4; 32]),
+///     amount: 500,
+///     expires: 1000,
+/// }, &broker)?;
+/// assert!(r.verify(&broker.public_key()).is_ok());
+/// assert!(r.covers(&Digest::from_bytes([3; 32]), &VendorId::from_bytes([4; 32])));
+/// # Ok::<(), payword::multi::MultiError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Reservation {
+    fields: ReservationFields,
+    signature: Signature,
+}
+
+impl Reservation {
+    fn write_unsigned(f: &ReservationFields, w: &mut Writer<'_>) {
+        w.put_u8(tag::RESERVATION);
+        w.put_u8(VERSION);
+        Self::write_content(f, w);
+    }
+
+    fn write_content(f: &ReservationFields, w: &mut Writer<'_>) {
+        w.put(f.broker.as_bytes());
+        w.put(f.certificate.as_bytes());
+        w.put(f.key.as_bytes());
+        w.put(f.vendor.as_bytes());
+        w.put_u64(f.amount);
+        w.put_u64(f.expires);
+    }
+
+    /// The digest the broker signs.
+    #[must_use]
+    pub fn digest_of(fields: &ReservationFields) -> Digest {
+        signed_digest(tag::RESERVATION, |w| Self::write_unsigned(fields, w))
+    }
+
+    /// Signs `fields` with the broker's key.
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError::OverCredit`] for an amount of 0; [`MultiError::Signing`].
+    pub fn sign<S: MessageSigner + ?Sized>(
+        fields: ReservationFields,
+        broker: &S,
+    ) -> Result<Self, MultiError> {
+        if fields.amount == 0 {
+            return Err(MultiError::OverCredit);
+        }
+        let signature = broker
+            .sign_digest(&Self::digest_of(&fields))
+            .map_err(|_| MultiError::Signing)?;
+        Ok(Self { fields, signature })
+    }
+
+    /// The signed content.
+    #[must_use]
+    pub const fn fields(&self) -> &ReservationFields {
+        &self.fields
+    }
+
+    /// The broker's signature.
+    #[must_use]
+    pub const fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// Verifies the broker's signature.
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError`](crate::SignatureError).
+    pub fn verify(&self, broker_key: &PublicKey) -> Result<(), crate::SignatureError> {
+        broker_key.verify(&Self::digest_of(&self.fields), &self.signature)
+    }
+
+    /// Whether this reservation is for `key` and `vendor`.
+    #[must_use]
+    pub fn covers(&self, key: &Digest, vendor: &VendorId) -> bool {
+        self.fields.key == *key && self.fields.vendor == *vendor
+    }
+}
+
+impl Encode for Reservation {
+    const TAG: u8 = tag::RESERVATION;
+    const MAX_LEN: usize = 2 + 32 * 4 + 8 + 8 + Signature::ENCODED_LEN;
+
+    fn write_fields(&self, w: &mut Writer<'_>) {
+        Self::write_content(&self.fields, w);
+        self.signature.write(w);
+    }
+
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let broker = BrokerId::from_bytes(r.array("broker")?);
+        let certificate = Digest::from_bytes(r.array("certificate")?);
+        let key = Digest::from_bytes(r.array("key")?);
+        let vendor = VendorId::from_bytes(r.array("vendor")?);
+        let amount = r.u64("amount")?;
+        if amount == 0 {
+            return Err(DecodeError::NonCanonical { field: "amount" });
+        }
+        let expires = r.u64("expires")?;
+        let signature = Signature::read(r)?;
+        Ok(Self {
+            fields: ReservationFields {
+                broker,
+                certificate,
+                key,
+                vendor,
+                amount,
+                expires,
+            },
+            signature,
+        })
+    }
+}
+
+impl<L: Ledger> Broker<L> {
+    /// Reserves `amount` of `certificate`'s credit for `key` (a commitment
+    /// digest, leaf id or grant digest) and `vendor`, until `expires`, and
+    /// signs the reservation with `signer` (the broker's key).
+    ///
+    /// The broker never reserves more than the credit limit in total: the
+    /// value already credited under the certificate (plain commitments,
+    /// leaves, grants) plus the outstanding reservations plus `amount` must
+    /// stay within it.
+    ///
+    /// # Cost
+    ///
+    /// One signature verification and one signature.
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError::WrongBroker`], [`MultiError::Invalid`] (bad or expired
+    /// certificate), [`MultiError::AlreadyReserved`],
+    /// [`MultiError::OverCredit`], [`MultiError::Signing`]. On error nothing
+    /// changes.
+    #[allow(clippy::too_many_arguments)]
+    pub fn reserve<S: MessageSigner + ?Sized>(
+        &mut self,
+        certificate: &Certificate,
+        key: Digest,
+        vendor: VendorId,
+        amount: u64,
+        now: u64,
+        expires: u64,
+        signer: &S,
+    ) -> Result<Reservation, MultiError> {
+        let cf = certificate.fields();
+        if cf.broker != self.id {
+            return Err(MultiError::WrongBroker);
+        }
+        certificate
+            .verify(&self.key)
+            .map_err(|_| SessionError::BadCertificate)?;
+        check_window(now, cf.valid_from, cf.expires, 0)?;
+        if expires < now {
+            return Err(SessionError::Expired.into());
+        }
+        if self.multi.reservations.contains_key(&key) {
+            return Err(MultiError::AlreadyReserved);
+        }
+        let cert_id = certificate.digest();
+        let used = self
+            .ledger
+            .credited(&cert_id)
+            .checked_add(self.multi.credited(&cert_id))
+            .and_then(|u| u.checked_add(self.multi.reserved(&cert_id)))
+            .and_then(|u| u.checked_add(amount))
+            .ok_or(MultiError::OverCredit)?;
+        if amount == 0 || used > cf.credit_limit {
+            return Err(MultiError::OverCredit);
+        }
+        let r = Reservation::sign(
+            ReservationFields {
+                broker: self.id,
+                certificate: cert_id,
+                key,
+                vendor,
+                amount,
+                expires,
+            },
+            signer,
+        )?;
+        self.multi
+            .reservations
+            .insert(key, (cert_id, amount, expires));
+        let t = self.multi.reserved.entry(cert_id).or_insert(0);
+        *t = t.saturating_add(amount);
+        Ok(r)
+    }
+
+    /// Releases every reservation that expired before `now` (what is left of
+    /// it returns to the free credit). Returns how many were released.
+    ///
+    /// # Cost
+    ///
+    /// Linear in the number of reservations held.
+    pub fn release_expired(&mut self, now: u64) -> usize {
+        let mut released = 0;
+        let multi = &mut self.multi;
+        multi.reservations.retain(|_, (cert, left, expires)| {
+            if *expires >= now {
+                return true;
+            }
+            if let Some(t) = multi.reserved.get_mut(cert) {
+                *t = t.saturating_sub(*left);
+            }
+            released += 1;
+            false
+        });
+        released
+    }
+}

@@ -1,0 +1,884 @@
+#![cfg(feature = "ed25519")]
+//! Scenarios for the multi-merchant variants: Merkle (PayTree) commitments,
+//! shared chains with range grants, reservations, and the fraud proofs they
+//! produce (or must not produce).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use ed25519_dalek::SigningKey;
+use payword::fraud::{EquivocationProof, OpenedLeaf, OvercommitProof};
+use payword::{
+    Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
+    CommitmentFields, CommittedChain, CustomerId, Encode, FraudError, FraudProof, GrantClaim,
+    GrantSession, HashAlg, Leaf, LeafSession, MemoryLedger, MerkleTree, MessageSigner,
+    MultiCommitment, MultiError, OverspendProof, Payment, PaymentBody, Payword, RangeGrant,
+    RangeGrantFields, RedemptionClaim, Reservation, Session, Sha256, SharedCommitment,
+    SharedCommitmentFields, StoreAll, Traversal, VendorId, Word,
+};
+use proptest::prelude::*;
+
+const NOW: u64 = 1_000_000;
+const SKEW: u64 = 30;
+const GRACE: u64 = 500;
+const STEPS: u32 = 1 << 20;
+
+struct World {
+    broker: SigningKey,
+    broker_id: BrokerId,
+    customers: Vec<(SigningKey, Certificate)>,
+}
+
+fn vendor(v: u8) -> VendorId {
+    VendorId::from_bytes([0x70 + v; 32])
+}
+
+fn world(customers: usize, credit_limit: u64) -> World {
+    let broker = SigningKey::from_bytes(&[1; 32]);
+    let broker_id = BrokerId::from_bytes([3; 32]);
+    let customers = (0..customers)
+        .map(|c| {
+            let key = SigningKey::from_bytes(&[0x20 + c as u8; 32]);
+            let cert = Certificate::issue(
+                CertificateFields {
+                    broker: broker_id,
+                    serial: c as u64,
+                    customer: CustomerId::from_bytes([0x40 + c as u8; 16]),
+                    customer_key: key.public_key(),
+                    credit_limit,
+                    valid_from: NOW - 1000,
+                    expires: NOW + 100_000,
+                },
+                &broker,
+            )
+            .unwrap();
+            (key, cert)
+        })
+        .collect();
+    World {
+        broker,
+        broker_id,
+        customers,
+    }
+}
+
+impl World {
+    fn broker(&self) -> Broker<MemoryLedger> {
+        Broker::new(
+            self.broker_id,
+            self.broker.public_key(),
+            MemoryLedger::new(),
+            GRACE,
+        )
+        .with_limit(STEPS)
+    }
+}
+
+/// A chain of length `n`: its parameters and words `w_0..=w_n`.
+fn chain(tag: u8, n: u32) -> (ChainParams, Vec<Payword>) {
+    let params =
+        ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([tag; 16]), n.into()).unwrap();
+    let wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([tag; 32]), params).unwrap();
+    let mut words = vec![Payword::new(0, wallet.anchor().as_word())];
+    words.extend(wallet);
+    (params, words)
+}
+
+fn single(params: ChainParams, words: &[Payword]) -> CommittedChain {
+    CommittedChain::Single {
+        params,
+        anchor: payword::Anchor::from_bytes(words[0].word().to_bytes()),
+    }
+}
+
+/// A customer's Merkle commitment over one leaf per vendor (chains of `n`,
+/// unit value 1, each capped at `cap`); returns the root, the tree and each
+/// leaf's words.
+fn merkle(
+    w: &World,
+    c: usize,
+    vendors: &[u8],
+    n: u32,
+    cap: u64,
+    total_cap: Option<u64>,
+) -> (MultiCommitment, MerkleTree, Vec<Vec<Payword>>) {
+    let (key, cert) = &w.customers[c];
+    let mut words = Vec::new();
+    let leaves = vendors
+        .iter()
+        .map(|&v| {
+            let (params, ws) = chain(0x80 + 16 * c as u8 + v, n);
+            let leaf = Leaf {
+                vendor: vendor(v),
+                unit_value: 1,
+                cap,
+                chain: single(params, &ws),
+            };
+            words.push(ws);
+            leaf
+        })
+        .collect();
+    let tree =
+        MerkleTree::build(cert.digest(), ChainId::from_bytes([c as u8; 16]), leaves).unwrap();
+    let mut fields = tree.fields(NOW - 100, NOW + 1000);
+    if let Some(t) = total_cap {
+        fields.total_cap = t;
+    }
+    let root = MultiCommitment::sign(fields, key).unwrap();
+    (root, tree, words)
+}
+
+fn leaf_session(
+    w: &World,
+    c: usize,
+    root: &MultiCommitment,
+    tree: &MerkleTree,
+    j: u32,
+) -> LeafSession {
+    let opening = tree.opening(root, j).unwrap();
+    LeafSession::open(
+        opening.leaf.vendor,
+        &w.broker.public_key(),
+        w.customers[c].1,
+        opening,
+        NOW,
+        SKEW,
+    )
+    .unwrap()
+}
+
+fn shared(w: &World, c: usize, n: u32, unit: u64) -> (SharedCommitment, Vec<Payword>) {
+    let (key, cert) = &w.customers[c];
+    let (params, words) = chain(0x10 + c as u8, n);
+    let s = SharedCommitment::sign(
+        SharedCommitmentFields {
+            certificate: cert.digest(),
+            unit_value: unit,
+            valid_from: NOW - 100,
+            expires: NOW + 1000,
+            params,
+            anchor: payword::Anchor::from_bytes(words[0].word().to_bytes()),
+        },
+        key,
+    )
+    .unwrap();
+    (s, words)
+}
+
+fn grant(
+    w: &World,
+    c: usize,
+    s: &SharedCommitment,
+    words: &[Payword],
+    v: u8,
+    a: u32,
+    b: u32,
+) -> RangeGrant {
+    RangeGrant::sign(
+        RangeGrantFields {
+            commitment: s.digest(),
+            vendor: vendor(v),
+            from: a,
+            to: b,
+            start: *words[a as usize].word(),
+        },
+        &w.customers[c].0,
+    )
+    .unwrap()
+}
+
+fn grant_claim(
+    w: &World,
+    c: usize,
+    s: &SharedCommitment,
+    g: &RangeGrant,
+    p: Payword,
+) -> GrantClaim {
+    GrantClaim {
+        certificate: w.customers[c].1,
+        commitment: *s,
+        grant: *g,
+        payword: p,
+    }
+}
+
+fn pay(id: &payword::Digest, p: Payword) -> Payment {
+    Payment::new(*id, PaymentBody::Single(p))
+}
+
+fn round_trip<T: Encode + PartialEq + core::fmt::Debug>(v: &T) {
+    let bytes = v.to_bytes();
+    assert!(bytes.len() <= T::MAX_LEN);
+    assert_eq!(&T::decode(&bytes).unwrap(), v);
+}
+
+#[test]
+fn one_signature_pays_three_vendors() {
+    let w = world(1, 1_000_000);
+    let (root, tree, words) = merkle(&w, 0, &[0, 1, 2], 100, 100, None);
+    assert_eq!(root.fields().total_cap, 300);
+    round_trip(&root);
+    let mut b = w.broker();
+    for j in 0..3u32 {
+        let mut s = leaf_session(&w, 0, &root, &tree, j);
+        round_trip(&tree.opening(&root, j).unwrap());
+        for i in 1..=(10 * (j + 1)) {
+            assert_eq!(
+                s.pay(&pay(s.leaf_id(), words[j as usize][i as usize]), NOW),
+                Ok(1)
+            );
+        }
+        let claim = s.claim().unwrap();
+        round_trip(&claim);
+        let r = b.redeem_leaf(&claim, &vendor(j as u8), NOW + 10).unwrap();
+        assert_eq!(
+            (r.owed, r.units, r.fraud),
+            (10 * u64::from(j + 1), 10 * u64::from(j + 1), None)
+        );
+        // Idempotent.
+        let r = b.redeem_leaf(&claim, &vendor(j as u8), NOW + 10).unwrap();
+        assert_eq!(r.owed, 0);
+    }
+}
+
+#[test]
+fn leaf_session_refuses_what_it_must() {
+    let w = world(1, 1_000_000);
+    let (root, tree, words) = merkle(&w, 0, &[0, 1, 2], 20, 5, None);
+    let opening = tree.opening(&root, 1).unwrap();
+    let open = |o, v| LeafSession::open(v, &w.broker.public_key(), w.customers[0].1, o, NOW, SKEW);
+    assert_eq!(
+        open(opening, vendor(0)).unwrap_err(),
+        MultiError::WrongVendor
+    );
+    // The leaf of vendor 1 moved to index 0 does not lead to the root.
+    let mut moved = opening;
+    moved.index = 0;
+    assert_eq!(open(moved, vendor(1)).unwrap_err(), MultiError::NotInTree);
+    let mut s = open(opening, vendor(1)).unwrap();
+    // Another leaf's paywords: wrong id.
+    let other = tree.opening(&root, 0).unwrap().leaf_id();
+    assert_eq!(
+        s.pay(&pay(&other, words[1][1]), NOW),
+        Err(MultiError::WrongCommitment)
+    );
+    // Past the leaf cap (5 units of value 1).
+    assert_eq!(
+        s.pay(&pay(s.leaf_id(), words[1][6]), NOW),
+        Err(MultiError::OverCap)
+    );
+    assert_eq!(s.pay(&pay(s.leaf_id(), words[1][5]), NOW), Ok(5));
+}
+
+#[test]
+fn customer_double_spends_a_shared_chain_and_is_caught() {
+    let w = world(2, 1_000_000);
+    let (s, words) = shared(&w, 1, 200, 1);
+    let g1 = grant(&w, 1, &s, &words, 1, 0, 100);
+    let g2 = grant(&w, 1, &s, &words, 2, 50, 150);
+    round_trip(&s);
+    round_trip(&g1);
+    let mut b = w.broker();
+    let mut owed = 0;
+    let mut fraud = None;
+    for (g, v, top) in [(&g1, 1, 100), (&g2, 2, 150)] {
+        let mut vs = GrantSession::open(
+            vendor(v),
+            &w.broker.public_key(),
+            w.customers[1].1,
+            s,
+            *g,
+            NOW,
+            SKEW,
+        )
+        .unwrap();
+        let start = g.fields().from;
+        for i in start + 1..=top {
+            assert_eq!(vs.pay(&pay(vs.grant_id(), words[i as usize]), NOW), Ok(1));
+        }
+        let claim = vs.claim().unwrap();
+        round_trip(&claim);
+        let r = b.redeem_grant(&claim, &vendor(v), NOW).unwrap();
+        owed += r.owed;
+        if v == 1 {
+            assert!(r.fraud.is_none());
+        } else {
+            fraud = r.fraud;
+        }
+    }
+    assert_eq!(
+        owed, 200,
+        "both vendors are paid: both grants are the customer's debts"
+    );
+    let proof = fraud.expect("overlapping grants for two vendors");
+    assert_eq!(proof.kind(), "equivocation");
+    // A separate verifier, holding only the broker's public key, checks it.
+    let bytes = proof.to_bytes();
+    let decoded = FraudProof::decode(&bytes).unwrap();
+    assert_eq!(decoded, proof);
+    assert_eq!(
+        decoded.verify(&w.broker.public_key(), STEPS),
+        Ok(CustomerId::from_bytes([0x41; 16]))
+    );
+    // Another broker's key verifies nothing.
+    assert!(
+        decoded
+            .verify(&w.customers[0].0.public_key(), STEPS)
+            .is_err()
+    );
+}
+
+#[test]
+fn plain_payword_one_root_two_vendors_is_two_debts_not_fraud() {
+    // The control case: the same chain committed to two vendors under plain
+    // PayWord. Each commitment binds its vendor, so both are honest debts.
+    let w = world(1, 1_000_000);
+    let (params, words) = chain(9, 50);
+    let mut b = w.broker();
+    for v in [1, 2] {
+        let c = Commitment::sign(
+            CommitmentFields {
+                certificate: w.customers[0].1.digest(),
+                vendor: vendor(v),
+                unit_value: 2,
+                valid_from: NOW - 100,
+                expires: NOW + 1000,
+                chain: single(params, &words),
+                renewal: None,
+            },
+            &w.customers[0].0,
+        )
+        .unwrap();
+        let mut s = Session::open(
+            vendor(v),
+            &w.broker.public_key(),
+            w.customers[0].1,
+            c,
+            NOW,
+            SKEW,
+        )
+        .unwrap();
+        s.pay(&pay(&c.digest(), words[30]), NOW).unwrap();
+        let claim: RedemptionClaim = s.claim().unwrap();
+        let r = b.redeem(&claim, &vendor(v), NOW).unwrap();
+        assert_eq!((r.owed, r.overspent), (60, None));
+    }
+}
+
+#[test]
+fn overlap_exactly_at_a_range_boundary() {
+    let w = world(1, 1_000_000);
+    let (s, words) = shared(&w, 0, 300, 1);
+    // (0, 100] and (100, 200]: adjacent, not overlapping.
+    let a = grant(&w, 0, &s, &words, 1, 0, 100);
+    let b2 = grant(&w, 0, &s, &words, 2, 100, 200);
+    // (99, 200]: shares index 100 with (0, 100].
+    let c = grant(&w, 0, &s, &words, 3, 99, 200);
+    assert!(!a.overlaps(&b2) && a.overlaps(&c) && b2.overlaps(&c));
+    let mut b = w.broker();
+    let r = b
+        .redeem_grant(&grant_claim(&w, 0, &s, &a, words[100]), &vendor(1), NOW)
+        .unwrap();
+    assert!(r.fraud.is_none());
+    let r = b
+        .redeem_grant(&grant_claim(&w, 0, &s, &b2, words[101]), &vendor(2), NOW)
+        .unwrap();
+    assert!(r.fraud.is_none(), "adjacent ranges are honest");
+    let r = b
+        .redeem_grant(&grant_claim(&w, 0, &s, &c, words[100]), &vendor(3), NOW)
+        .unwrap();
+    let proof = r.fraud.expect("one shared index is enough");
+    assert!(proof.verify(&w.broker.public_key(), STEPS).is_ok());
+    // The adjacent pair, handed to a verifier as a "proof", is refused.
+    let FraudProof::Equivocation(p) = proof else {
+        panic!()
+    };
+    let honest = FraudProof::Equivocation(EquivocationProof {
+        first: a,
+        second: b2,
+        ..p
+    });
+    assert_eq!(
+        honest.verify(&w.broker.public_key(), STEPS),
+        Err(FraudError::NotFraud)
+    );
+    // The same vendor with an overlapping second grant is refused, without a proof.
+    let again = grant(&w, 0, &s, &words, 1, 50, 60);
+    assert_eq!(
+        b.redeem_grant(&grant_claim(&w, 0, &s, &again, words[60]), &vendor(1), NOW),
+        Err(MultiError::GrantOverlap)
+    );
+}
+
+#[test]
+fn overspend_across_three_vendors() {
+    // Credit 100; three vendors each paid 40 under plain commitments.
+    let w = world(1, 100);
+    let mut b = w.broker();
+    let mut owed = 0;
+    let mut proof = None;
+    for v in 0..3u8 {
+        let (params, words) = chain(0x30 + v, 64);
+        let c = Commitment::sign(
+            CommitmentFields {
+                certificate: w.customers[0].1.digest(),
+                vendor: vendor(v),
+                unit_value: 2,
+                valid_from: NOW - 100,
+                expires: NOW + 1000,
+                chain: single(params, &words),
+                renewal: None,
+            },
+            &w.customers[0].0,
+        )
+        .unwrap();
+        let claim = RedemptionClaim {
+            certificate: w.customers[0].1,
+            commitment: c,
+            payment: pay(&c.digest(), words[20]),
+        };
+        let r = b.redeem(&claim, &vendor(v), NOW).unwrap();
+        owed += r.owed;
+        proof = proof.or(r.overspent);
+    }
+    assert_eq!(owed, 100);
+    let proof = FraudProof::overspent(proof.expect("third vendor overspends")).unwrap();
+    let FraudProof::Overspent(p) = &proof else {
+        panic!()
+    };
+    assert_eq!(p.spent.len(), 3, "two commitments of 40 are within 100");
+    let decoded = FraudProof::decode(&proof.to_bytes()).unwrap();
+    assert_eq!(
+        decoded.verify(&w.broker.public_key(), STEPS),
+        Ok(CustomerId::from_bytes([0x40; 16]))
+    );
+}
+
+#[test]
+fn overcommitted_merkle_leaves() {
+    // Three leaves capped at 100 each under a root declaring a total of 250.
+    let w = world(1, 1_000_000);
+    let (root, tree, words) = merkle(&w, 0, &[0, 1, 2], 100, 100, Some(250));
+    let mut b = w.broker();
+    let mut owed = 0;
+    let mut fraud = None;
+    for j in 0..3u32 {
+        let mut s = leaf_session(&w, 0, &root, &tree, j);
+        s.pay(&pay(s.leaf_id(), words[j as usize][100]), NOW)
+            .unwrap();
+        let r = b
+            .redeem_leaf(&s.claim().unwrap(), &vendor(j as u8), NOW)
+            .unwrap();
+        owed += r.owed;
+        if j < 2 {
+            assert!(r.fraud.is_none());
+        } else {
+            fraud = r.fraud;
+        }
+    }
+    assert_eq!(owed, 250, "the broker pays up to the declared total");
+    let proof = fraud.expect("caps 300 > total 250");
+    let decoded = FraudProof::decode(&proof.to_bytes()).unwrap();
+    assert_eq!(decoded, proof);
+    assert!(decoded.verify(&w.broker.public_key(), STEPS).is_ok());
+    // Two of the three leaves are within the total: no fraud.
+    let FraudProof::Overcommit(p) = decoded else {
+        panic!()
+    };
+    let fewer = OvercommitProof {
+        leaves: p.leaves[..2].to_vec(),
+        ..p.clone()
+    };
+    assert_eq!(
+        FraudProof::Overcommit(fewer).verify(&w.broker.public_key(), STEPS),
+        Err(FraudError::NotFraud)
+    );
+    // The same leaf listed twice is no proof.
+    let twice = OvercommitProof {
+        leaves: vec![p.leaves[0], p.leaves[0], p.leaves[1]],
+        ..p
+    };
+    assert_eq!(
+        FraudProof::Overcommit(twice).verify(&w.broker.public_key(), STEPS),
+        Err(FraudError::Duplicate)
+    );
+}
+
+#[test]
+fn vendor_cannot_redeem_another_vendors_leaf_or_leaked_paywords() {
+    let w = world(1, 1_000_000);
+    let (root, tree, words) = merkle(&w, 0, &[0, 1], 50, 50, None);
+    let mut b = w.broker();
+    let mut s0 = leaf_session(&w, 0, &root, &tree, 0);
+    s0.pay(&pay(s0.leaf_id(), words[0][20]), NOW).unwrap();
+    let claim0 = s0.claim().unwrap();
+    // Vendor 1 presents vendor 0's claim.
+    assert_eq!(
+        b.redeem_leaf(&claim0, &vendor(1), NOW),
+        Err(MultiError::WrongVendor)
+    );
+    // Vendor 1 presents vendor 0's paywords under its own leaf.
+    let opening1 = tree.opening(&root, 1).unwrap();
+    let stolen = payword::LeafClaim {
+        opening: opening1,
+        ..claim0
+    };
+    assert_eq!(
+        b.redeem_leaf(&stolen, &vendor(1), NOW),
+        Err(MultiError::WrongCommitment)
+    );
+    let renamed = payword::LeafClaim {
+        opening: opening1,
+        payment: pay(&opening1.leaf_id(), words[0][20]),
+        ..claim0
+    };
+    assert!(matches!(
+        b.redeem_leaf(&renamed, &vendor(1), NOW),
+        Err(MultiError::Invalid(_))
+    ));
+    // Shared chain: vendor 2 learns vendor 1's paywords (below its own start word).
+    let (s, ws) = shared(&w, 0, 100, 1);
+    let g1 = grant(&w, 0, &s, &ws, 1, 0, 40);
+    let g2 = grant(&w, 0, &s, &ws, 2, 40, 100);
+    assert_eq!(
+        b.redeem_grant(&grant_claim(&w, 0, &s, &g1, ws[30]), &vendor(2), NOW),
+        Err(MultiError::WrongVendor)
+    );
+    assert_eq!(
+        b.redeem_grant(&grant_claim(&w, 0, &s, &g2, ws[30]), &vendor(2), NOW),
+        Err(MultiError::OutsideGrant)
+    );
+    // A grant vendor 2 signs itself for vendor 1's range does not verify.
+    let forged = RangeGrant::sign(*g1.fields(), &SigningKey::from_bytes(&[0x99; 32])).unwrap();
+    assert!(
+        b.redeem_grant(&grant_claim(&w, 0, &s, &forged, ws[30]), &vendor(1), NOW)
+            .is_err()
+    );
+    // Vendor 1 is paid in full, and nobody was blamed.
+    let r = b
+        .redeem_grant(&grant_claim(&w, 0, &s, &g1, ws[30]), &vendor(1), NOW)
+        .unwrap();
+    assert_eq!((r.owed, r.fraud), (30, None));
+    let r = b.redeem_leaf(&claim0, &vendor(0), NOW).unwrap();
+    assert_eq!((r.owed, r.fraud), (20, None));
+}
+
+#[test]
+fn a_proof_built_from_paywords_alone_does_not_verify() {
+    let w = world(1, 1_000_000);
+    let (s, ws) = shared(&w, 0, 100, 1);
+    let g2 = grant(&w, 0, &s, &ws, 2, 40, 100);
+    let vendor_key = SigningKey::from_bytes(&[0x99; 32]);
+    // Vendor 2 holds vendor 1's leaked paywords w_1..w_40 and makes up a grant
+    // to vendor 1 overlapping its own; it can only sign it with its own key.
+    let made_up = RangeGrant::sign(
+        RangeGrantFields {
+            commitment: s.digest(),
+            vendor: vendor(1),
+            from: 0,
+            to: 60,
+            start: *ws[0].word(),
+        },
+        &vendor_key,
+    )
+    .unwrap();
+    let proof = FraudProof::Equivocation(EquivocationProof {
+        certificate: w.customers[0].1,
+        commitment: s,
+        first: made_up,
+        second: g2,
+    });
+    assert!(matches!(
+        proof.verify(&w.broker.public_key(), STEPS),
+        Err(FraudError::Invalid(_))
+    ));
+    // An overspend "proof" from a commitment the vendor signed over paywords it saw.
+    let (params, words) = chain(0x55, 64);
+    let fake = Commitment::sign(
+        CommitmentFields {
+            certificate: w.customers[0].1.digest(),
+            vendor: vendor(2),
+            unit_value: 1_000_000,
+            valid_from: NOW - 100,
+            expires: NOW + 1000,
+            chain: single(params, &words),
+            renewal: None,
+        },
+        &vendor_key,
+    )
+    .unwrap();
+    let proof = FraudProof::Overspent(OverspendProof {
+        certificate: w.customers[0].1,
+        spent: vec![(fake, PaymentBody::Single(words[64]))],
+    });
+    assert!(matches!(
+        proof.verify(&w.broker.public_key(), STEPS),
+        Err(FraudError::Invalid(_))
+    ));
+    // An overcommit "proof" whose leaf is not under the signed root.
+    let (root, tree, _) = merkle(&w, 0, &[0, 1], 10, 10, None);
+    let mut leaf = tree.opening(&root, 0).unwrap();
+    leaf.leaf.cap = 1_000;
+    let proof = FraudProof::Overcommit(OvercommitProof {
+        certificate: w.customers[0].1,
+        commitment: root,
+        leaves: vec![OpenedLeaf {
+            index: 0,
+            leaf: leaf.leaf,
+            path: leaf.path,
+        }],
+    });
+    assert!(matches!(
+        proof.verify(&w.broker.public_key(), STEPS),
+        Err(FraudError::Invalid(_))
+    ));
+}
+
+#[test]
+fn reservations_never_exceed_the_credit_limit() {
+    let w = world(1, 1000);
+    let (key, cert) = &w.customers[0];
+    let mut b = w.broker();
+    let mk = |v: u8, chain_tag: u8| {
+        let (params, words) = chain(chain_tag, 1000);
+        let c = Commitment::sign(
+            CommitmentFields {
+                certificate: cert.digest(),
+                vendor: vendor(v),
+                unit_value: 1,
+                valid_from: NOW - 100,
+                expires: NOW + 1000,
+                chain: single(params, &words),
+                renewal: None,
+            },
+            key,
+        )
+        .unwrap();
+        (c, words)
+    };
+    let (ca, wa) = mk(1, 0x61);
+    let (cb, wb) = mk(2, 0x62);
+    let ra = b
+        .reserve(
+            cert,
+            ca.digest(),
+            vendor(1),
+            600,
+            NOW,
+            NOW + 1000,
+            &w.broker,
+        )
+        .unwrap();
+    round_trip(&ra);
+    assert!(ra.verify(&w.broker.public_key()).is_ok());
+    assert!(ra.covers(&ca.digest(), &vendor(1)));
+    // 600 + 500 > 1000: refused; so is a second reservation on the same commitment.
+    assert_eq!(
+        b.reserve(
+            cert,
+            cb.digest(),
+            vendor(2),
+            500,
+            NOW,
+            NOW + 1000,
+            &w.broker
+        ),
+        Err(MultiError::OverCredit)
+    );
+    assert_eq!(
+        b.reserve(cert, ca.digest(), vendor(1), 1, NOW, NOW + 1000, &w.broker),
+        Err(MultiError::AlreadyReserved)
+    );
+    let _: Reservation = b
+        .reserve(
+            cert,
+            cb.digest(),
+            vendor(2),
+            400,
+            NOW,
+            NOW + 1000,
+            &w.broker,
+        )
+        .unwrap();
+    assert_eq!(
+        b.reserve(
+            cert,
+            payword::Digest::from_bytes([7; 32]),
+            vendor(3),
+            1,
+            NOW,
+            NOW + 1000,
+            &w.broker
+        ),
+        Err(MultiError::OverCredit)
+    );
+    // Vendor B overspends its reservation first: paid only 400, so that A's 600 stay.
+    let claim = |c: &Commitment, p| RedemptionClaim {
+        certificate: *cert,
+        commitment: *c,
+        payment: pay(&c.digest(), p),
+    };
+    let r = b.redeem(&claim(&cb, wb[700]), &vendor(2), NOW).unwrap();
+    assert_eq!(r.owed, 400);
+    let r = b.redeem(&claim(&ca, wa[600]), &vendor(1), NOW).unwrap();
+    assert_eq!(
+        r.owed, 600,
+        "a reservation is honoured whatever else was spent"
+    );
+}
+
+/// The honest run: 3 customers × 3 vendors × 10,000 payments under Merkle
+/// commitments, batch claims shuffled and duplicated at the broker.
+#[test]
+fn honest_three_by_three_by_ten_thousand() {
+    const PAYMENTS: u32 = 10_000;
+    const BATCH: u32 = 1_000;
+    let w = world(3, 1_000_000);
+    let mut claims = Vec::new();
+    let mut expected = [[0u64; 3]; 3];
+    for (c, row) in expected.iter_mut().enumerate() {
+        let (root, tree, words) =
+            merkle(&w, c, &[0, 1, 2], PAYMENTS, u64::from(PAYMENTS) * 2, None);
+        for v in 0..3u32 {
+            let mut s = leaf_session(&w, c, &root, &tree, v);
+            for i in 1..=PAYMENTS {
+                assert_eq!(
+                    s.pay(&pay(s.leaf_id(), words[v as usize][i as usize]), NOW),
+                    Ok(1)
+                );
+                if i % BATCH == 0 {
+                    claims.push((v as u8, s.claim().unwrap()));
+                }
+            }
+            row[v as usize] = s.value_paid();
+        }
+    }
+    // Shuffle (a fixed permutation) and duplicate.
+    let mut all: Vec<_> = claims.iter().chain(claims.iter()).cloned().collect();
+    let len = all.len();
+    for i in 0..len {
+        all.swap(i, (i * 7919 + 13) % len);
+    }
+    let mut b = w.broker();
+    let mut owed = [[0u64; 3]; 3];
+    for (v, claim) in &all {
+        let r = b.redeem_leaf(claim, &vendor(*v), NOW + 1100).unwrap();
+        assert!(r.fraud.is_none(), "an honest run produced a proof");
+        let c = w
+            .customers
+            .iter()
+            .position(|(_, cert)| *cert == claim.certificate)
+            .unwrap();
+        owed[c][*v as usize] += r.owed;
+    }
+    assert_eq!(owed, expected);
+    assert_eq!(owed, [[u64::from(PAYMENTS); 3]; 3]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Honest grant traces: consecutive ranges to vendors, payments inside
+    /// them, claims in any order and repeated. Never a proof; every vendor
+    /// paid exactly; value conserved against the credit limit.
+    #[test]
+    fn honest_grants_never_produce_a_proof(
+        cuts in proptest::collection::vec(1u32..20, 1..5),
+        spend in proptest::collection::vec(0u32..20, 5),
+        limit in 1u64..200,
+        order in proptest::collection::vec(0usize..100, 12),
+    ) {
+        let w = world(1, limit);
+        let n: u32 = cuts.iter().sum();
+        let (s, ws) = shared(&w, 0, n, 1);
+        let mut a = 0;
+        let mut claims = Vec::new();
+        let mut released = 0u64;
+        for (v, len) in cuts.iter().enumerate() {
+            let g = grant(&w, 0, &s, &ws, v as u8, a, a + len);
+            let used = spend[v] % (len + 1);
+            if used > 0 {
+                claims.push((v as u8, grant_claim(&w, 0, &s, &g, ws[(a + used) as usize])));
+                // A smaller, earlier claim too.
+                claims.push((v as u8, grant_claim(&w, 0, &s, &g, ws[(a + 1) as usize])));
+                released += u64::from(used);
+            }
+            a += len;
+        }
+        let mut b = w.broker();
+        let mut total = 0;
+        for k in order.iter().chain(order.iter()) {
+            if claims.is_empty() { break; }
+            let (v, c) = &claims[k % claims.len()];
+            let r = b.redeem_grant(c, &vendor(*v), NOW).unwrap();
+            prop_assert!(r.fraud.is_none());
+            total += r.owed;
+        }
+        for (v, c) in &claims {
+            total += b.redeem_grant(c, &vendor(*v), NOW).unwrap().owed;
+        }
+        prop_assert_eq!(total, released.min(limit));
+    }
+
+    /// Any two grants of different vendors over one commitment: a proof
+    /// naming exactly that customer iff the ranges overlap.
+    #[test]
+    fn overlapping_grants_always_name_the_customer(
+        c in 0usize..3,
+        a1 in 0u32..30, l1 in 1u32..30,
+        a2 in 0u32..30, l2 in 1u32..30,
+    ) {
+        let w = world(3, 1_000_000);
+        let (s, ws) = shared(&w, c, 60, 1);
+        let g1 = grant(&w, c, &s, &ws, 1, a1, a1 + l1);
+        let g2 = grant(&w, c, &s, &ws, 2, a2, a2 + l2);
+        let mut b = w.broker();
+        b.redeem_grant(&grant_claim(&w, c, &s, &g1, ws[(a1 + 1) as usize]), &vendor(1), NOW).unwrap();
+        let r = b.redeem_grant(&grant_claim(&w, c, &s, &g2, ws[(a2 + l2) as usize]), &vendor(2), NOW).unwrap();
+        let overlap = a1 < a2 + l2 && a2 < a1 + l1;
+        prop_assert_eq!(r.fraud.is_some(), overlap);
+        if let Some(p) = r.fraud {
+            let named = FraudProof::decode(&p.to_bytes()).unwrap().verify(&w.broker.public_key(), STEPS).unwrap();
+            prop_assert_eq!(named, *w.customers[c].1.fields().customer.as_ref_id());
+        }
+    }
+}
+
+/// Helper so the property reads naturally.
+trait AsRefId {
+    fn as_ref_id(&self) -> &CustomerId;
+}
+impl AsRefId for CustomerId {
+    fn as_ref_id(&self) -> &CustomerId {
+        self
+    }
+}
+
+#[test]
+fn wire_decoders_refuse_what_they_must() {
+    let w = world(1, 1000);
+    let (s, ws) = shared(&w, 0, 10, 1);
+    let g = grant(&w, 0, &s, &ws, 1, 0, 5);
+    let mut bytes = g.to_bytes();
+    // to ≤ from is non-canonical.
+    bytes[70..74].copy_from_slice(&0u32.to_be_bytes());
+    assert!(RangeGrant::decode(&bytes).is_err());
+    // Trailing data.
+    let mut bytes = s.to_bytes();
+    bytes.push(0);
+    assert!(SharedCommitment::decode(&bytes).is_err());
+    // A fraud proof announcing more entries than the maximum is refused
+    // before anything is read.
+    let (root, _, _) = merkle(&w, 0, &[0, 1], 10, 10, None);
+    let p = FraudProof::Overcommit(OvercommitProof {
+        certificate: w.customers[0].1,
+        commitment: root,
+        leaves: vec![],
+    });
+    let mut bytes = p.to_bytes();
+    let at = bytes.len() - 2;
+    bytes[at..].copy_from_slice(&65u16.to_be_bytes());
+    assert!(matches!(
+        FraudProof::decode(&bytes),
+        Err(payword::DecodeError::LengthOverLimit { .. })
+    ));
+    let _ = Word::from_bytes([0; 32]);
+}
