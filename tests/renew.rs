@@ -19,6 +19,8 @@ use payword::{
     CommitmentFields, CustomerId, DecodeError, Encode, HashAlg, LmotsPrivateKey, MemoryLedger,
     MessageSigner, PaymentBody, Session, SessionError, Sha256, VendorId,
 };
+use std::path::PathBuf;
+
 use proptest::prelude::*;
 use sha2::Digest as _;
 
@@ -790,5 +792,171 @@ proptest! {
                 prop_assert_eq!(Some(&l), links.get(&l.fields().generation));
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Known-answer vectors: tests/vectors/renewal.json
+// ---------------------------------------------------------------------------
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha(parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+/// The anchor of a SHA-256 chain, from the definition (naive reference).
+fn reference_anchor(seed: &[u8; 32], id: &[u8; 16], n: u32) -> [u8; 32] {
+    let mut w = sha(&[&[0x02], id, &n.to_be_bytes(), seed]);
+    for i in (1..=n).rev() {
+        w = sha(&[&[0x01], id, &i.to_be_bytes(), &w]);
+    }
+    w
+}
+
+const VECTOR_N: u32 = 8;
+const VECTOR_RENEWALS: u32 = 3;
+
+/// Generates the renewal vectors, checking every derived value against the
+/// reference definitions on the way.
+fn generate_renewal_vectors() -> serde_json::Value {
+    let w = world(1_000_000);
+    let seed0: [u8; 32] = core::array::from_fn(|i| i as u8);
+    let id0: [u8; 16] = core::array::from_fn(|i| 0xf0 + i as u8);
+    let params0 =
+        ChainParams::new(HashAlg::Sha256, ChainId::from_bytes(id0), VECTOR_N.into()).unwrap();
+    let mut wallet =
+        RenewingWallet::<Sha256>::new(ChainSeed::from_bytes(seed0), params0, 0).unwrap();
+    let c = Commitment::sign(
+        CommitmentFields {
+            certificate: w.cert.digest(),
+            vendor: w.vendor,
+            unit_value: 1,
+            valid_from: NOW,
+            expires: NOW + 1000,
+            chain: wallet.committed_chain(),
+            renewal: Some(wallet.renewal_key()),
+        },
+        &w.customer,
+    )
+    .unwrap();
+    wallet.bind(&c).unwrap();
+    let key0 = derived_ots_key(&seed0, &id0, 0).public_key();
+    assert_eq!(wallet.renewal_key(), key0);
+    let mut s = open(&w, c);
+    let mut generations = Vec::new();
+    let (mut seed, mut id) = (seed0, id0);
+    let mut previous = c.digest();
+    let mut states = Vec::new();
+    for g in 1..=VECTOR_RENEWALS {
+        let mut link = None;
+        while link.is_none() {
+            let out = wallet.pay().unwrap();
+            link = out.link;
+            if let Some(l) = &link {
+                s.renew(l, NOW).unwrap();
+                states.push(hex(&wallet.to_bytes()));
+            }
+            s.pay(&out.payment, NOW).unwrap();
+        }
+        let link = link.unwrap();
+        // The reference: next seed, id, anchor, key, randomizer, digest.
+        let next_seed = kdf(&seed, &id, 1, &[]);
+        let next_id: [u8; 16] = sha(&[&[0x08], &id, &2u32.to_be_bytes()])[..16]
+            .try_into()
+            .unwrap();
+        let f = link.fields();
+        assert_eq!(f.previous, previous);
+        assert_eq!(f.generation, g);
+        assert_eq!(f.params.id().to_bytes(), next_id);
+        assert_eq!(f.params.length(), VECTOR_N);
+        assert_eq!(
+            f.anchor.to_bytes(),
+            reference_anchor(&next_seed, &next_id, VECTOR_N)
+        );
+        assert_eq!(f.key, derived_ots_key(&next_seed, &next_id, g).public_key());
+        let bytes = link.to_bytes();
+        let unsigned = &bytes[..148];
+        let digest = sha(&[&[0x06], &[0; 16], &0x30u32.to_be_bytes(), unsigned]);
+        assert_eq!(link.digest().to_bytes(), digest);
+        assert_eq!(link.signature().randomizer(), &kdf(&seed, &id, 3, &digest));
+        let signer = if g == 1 {
+            key0
+        } else {
+            derived_ots_key(&seed, &id, g - 1).public_key()
+        };
+        assert_eq!(link.verify(&signer), Ok(()));
+        generations.push(serde_json::json!({
+            "generation": g,
+            "seed": hex(&next_seed),
+            "chain_id": hex(&next_id),
+            "anchor": hex(&f.anchor.to_bytes()),
+            "ots_public_key": hex(&f.key.to_bytes()),
+            "link": hex(&bytes),
+            "link_digest": hex(&digest),
+        }));
+        (seed, id, previous) = (next_seed, next_id, link.digest());
+    }
+    let claim = s.cascade().unwrap();
+    serde_json::json!({
+        "description": "payword chain renewal (src/renew.rs): a wallet with seed byte i = i, chain id byte i = 0xf0 + i, SHA-256, n = 8, renewing when a chain is used up; the commitment is signed by the fixed keys of tests/renew.rs (Ed25519 is deterministic).",
+        "definition": [
+            "kdf(seed, id, p, extra) = SHA-256(0x08 || id (16) || u32be(p) || seed (32) || extra)",
+            "LM-OTS key of chain g: RFC 8554 Appendix A with SEED = kdf(seed_g, id_g, 0), I = id_g, q = g, LMOTS_SHA256_N32_W4",
+            "seed_{g+1} = kdf(seed_g, id_g, 1); id_{g+1} = SHA-256(0x08 || id_g || u32be(2))[..16]; same hash and length",
+            "link digest = SHA-256(0x06 || 0x00*16 || u32be(0x30) || link bytes before the signature); the LM-OTS message is the digest",
+            "LM-OTS randomizer C of the link signed by chain g = kdf(seed_g, id_g, 3, link digest)",
+            "chain words: w_n = SHA-256(0x02 || id || u32be(n) || seed), w_{i-1} = SHA-256(0x01 || id || u32be(i) || w_i), anchor = w_0"
+        ],
+        "seed": hex(&seed0),
+        "chain_id": hex(&id0),
+        "length": VECTOR_N,
+        "commitment": hex(&c.to_bytes()),
+        "commitment_digest": hex(&c.digest().to_bytes()),
+        "renewal_key": hex(&key0.to_bytes()),
+        "generations": generations,
+        "wallet_states_after_each_renewal": states,
+        "cascade_claim_digest": hex(&sha(&[&claim.to_bytes()])),
+    })
+}
+
+#[test]
+fn renewal_vectors_are_regenerated_identically() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("vectors")
+        .join("renewal.json");
+    let generated = serde_json::to_string_pretty(&generate_renewal_vectors()).unwrap() + "\n";
+    if std::env::var_os("PAYWORD_REGEN_VECTORS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).expect(
+        "tests/vectors/renewal.json is missing: PAYWORD_REGEN_VECTORS=1 cargo test --test renew",
+    );
+    assert!(
+        committed == generated,
+        "tests/vectors/renewal.json differs from what the code generates"
+    );
+    // And the committed links decode and verify on their own.
+    let v: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    let unhex = |s: &str| -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let mut key =
+        payword::LmotsPublicKey::from_bytes(&unhex(v["renewal_key"].as_str().unwrap())).unwrap();
+    for g in v["generations"].as_array().unwrap() {
+        let link = RenewalLink::decode(&unhex(g["link"].as_str().unwrap())).unwrap();
+        assert_eq!(link.verify(&key), Ok(()));
+        key = link.fields().key;
     }
 }
