@@ -488,6 +488,7 @@ pub fn seeds() -> Vec<Seed> {
     add("vendor_session", vendor_sessions());
     add("broker_ledger", broker_ledgers());
     out.extend(crate::multi::seeds());
+    out.extend(crate::renew::seeds());
     out
 }
 

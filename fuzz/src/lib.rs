@@ -44,6 +44,7 @@ pub mod corpus;
 pub mod fixture;
 pub mod ledger;
 pub mod multi;
+pub mod renew;
 pub mod vendor;
 
 /// One entry point per fuzz target (the names of `fuzz_targets/*.rs`).
@@ -56,10 +57,11 @@ pub mod targets {
         fraud_proof, grant_claim, leaf_claim, leaf_opening, multi_commitment, protocol_sim,
         range_grant, reservation, shared_commitment,
     };
+    pub use crate::renew::{cascade_claim, renewal_link};
     pub use crate::vendor::vendor_session;
 
     /// Every target by name, for replaying files.
-    pub const ALL: [(&str, fn(&[u8])); 18] = [
+    pub const ALL: [(&str, fn(&[u8])); 20] = [
         ("certificate", certificate),
         ("commitment", commitment),
         ("payment", payment),
@@ -78,6 +80,8 @@ pub mod targets {
         ("reservation", reservation),
         ("fraud_proof", fraud_proof),
         ("protocol_sim", protocol_sim),
+        ("renewal_link", renewal_link),
+        ("cascade_claim", cascade_claim),
     ];
 
     /// The target called `name`.
