@@ -6,8 +6,12 @@
 //!   commitment whose ranges overlap for different vendors;
 //! - [`FraudProof::Overcommit`]: leaves of one signed Merkle root whose caps
 //!   sum past the root's total cap;
+//! - [`FraudProof::OtsReuse`]: two different renewal links signed by one
+//!   of the customer's one-time (LM-OTS) keys (see [`crate::renew`]);
 //! - [`FraudProof::Overspent`]: paywords released under plain commitments
-//!   worth more than the certificate's credit limit.
+//!   worth more than the certificate's credit limit;
+//! - [`FraudProof::DomainOverspent`]: paywords released by the devices of a
+//!   domain account worth more than the per-device or the domain limit.
 //!
 //! Every proof is built only from objects the customer signed (commitments,
 //! roots, grants), objects the broker signed (the certificate), Merkle paths
@@ -27,6 +31,7 @@ use core::fmt;
 use crate::broker::OverspendProof;
 use crate::message::{Certificate, Commitment, CustomerId, Encode, read_body, write_body};
 use crate::multi::MAX_DEPTH;
+use crate::multi::domain::{DeviceCommitment, DomainCommitment, DomainOverspendProof};
 use crate::multi::grant::{RangeGrant, SharedCommitment};
 use crate::multi::merkle::{AuthPath, Leaf, MultiCommitment};
 use crate::session::SessionError;
@@ -47,6 +52,10 @@ pub mod kind {
     pub const OVERCOMMIT: u8 = 2;
     /// [`FraudProof::Overspent`](super::FraudProof::Overspent).
     pub const OVERSPENT: u8 = 3;
+    /// [`FraudProof::OtsReuse`](super::FraudProof::OtsReuse).
+    pub const OTS_REUSE: u8 = 5;
+    /// [`FraudProof::DomainOverspent`](super::FraudProof::DomainOverspent).
+    pub const DOMAIN_OVERSPENT: u8 = 4;
 }
 
 /// Two grants over one shared commitment whose ranges overlap for different
@@ -117,6 +126,10 @@ pub enum FraudProof {
     Overcommit(OvercommitProof),
     /// Paywords past the credit limit.
     Overspent(OverspendProof),
+    /// A one-time renewal key that signed two different links.
+    OtsReuse(alloc::boxed::Box<crate::renew::OtsReuseProof>),
+    /// Paywords of a domain's devices past the device or domain limit.
+    DomainOverspent(DomainOverspendProof),
 }
 
 /// Why a [`FraudProof`] proves nothing.
@@ -171,6 +184,8 @@ impl FraudProof {
             Self::Equivocation(p) => &p.certificate,
             Self::Overcommit(p) => &p.certificate,
             Self::Overspent(p) => &p.certificate,
+            Self::OtsReuse(p) => &p.certificate,
+            Self::DomainOverspent(p) => &p.certificate,
         }
     }
 
@@ -188,6 +203,8 @@ impl FraudProof {
             Self::Equivocation(_) => "equivocation",
             Self::Overcommit(_) => "overcommit",
             Self::Overspent(_) => "overspent",
+            Self::OtsReuse(_) => "one-time key reuse",
+            Self::DomainOverspent(_) => "domain overspent",
         }
     }
 
@@ -245,7 +262,12 @@ impl FraudProof {
     ///   [`MAX_PROOF_ENTRIES`]), one leaf hash and at most 16 node hashes;
     /// - overspent: `1 + k` signature verifications for `k ≤`
     ///   [`MAX_PROOF_ENTRIES`] commitments and at most `max_steps` chain
-    ///   steps.
+    ///   steps;
+    /// - domain overspent: `2 + m` signature verifications for `m ≤`
+    ///   [`MAX_PROOF_ENTRIES`] device commitments and at most `max_steps`
+    ///   chain steps.
+    /// - one-time key reuse: 2 signature verifications and at most
+    ///   [`MAX_CASCADE`](crate::renew::MAX_CASCADE) + 1 LM-OTS verifications.
     ///
     /// # Errors
     ///
@@ -254,6 +276,16 @@ impl FraudProof {
         match self {
             Self::Equivocation(p) => p.verify(broker_key)?,
             Self::Overcommit(p) => p.verify(broker_key)?,
+            Self::OtsReuse(p) => {
+                if p.first == p.second {
+                    return Err(FraudError::Duplicate);
+                }
+                p.verify(broker_key).map_err(|e| match e {
+                    crate::renew::RenewError::Session(e) => FraudError::Invalid(e),
+                    crate::renew::RenewError::Exhausted => FraudError::TooLarge,
+                    _ => FraudError::Invalid(SessionError::BadCommitment),
+                })?;
+            }
             Self::Overspent(p) => {
                 if p.spent.len() > usize::from(MAX_PROOF_ENTRIES) {
                     return Err(FraudError::TooLarge);
@@ -264,6 +296,9 @@ impl FraudProof {
                     crate::ProofError::OverBudget => FraudError::OverBudget,
                     _ => FraudError::NotFraud,
                 })?;
+            }
+            Self::DomainOverspent(p) => {
+                p.verify(broker_key, max_steps)?;
             }
         }
         Ok(*self.customer())
@@ -374,22 +409,31 @@ fn read_opened(r: &mut Reader<'_>, leaves: u32) -> Result<OpenedLeaf, DecodeErro
     Ok(OpenedLeaf { index, leaf, path })
 }
 
+const fn max_len(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}
+
 fn count_of(len: usize) -> u16 {
     u16::try_from(len).unwrap_or(u16::MAX)
 }
 
 impl Encode for FraudProof {
     const TAG: u8 = TAG;
-    const MAX_LEN: usize = 3 + Certificate::MAX_LEN + {
+    const MAX_LEN: usize = max_len(1 + crate::renew::OtsReuseProof::MAX_LEN, 3 + Certificate::MAX_LEN + {
         let eq = SharedCommitment::MAX_LEN + 2 * RangeGrant::MAX_LEN;
         let oc = MultiCommitment::MAX_LEN
             + 2
             + MAX_PROOF_ENTRIES as usize * (4 + Leaf::MAX_LEN + 1 + 32 * MAX_DEPTH);
         let os = 2 + MAX_PROOF_ENTRIES as usize
             * (Commitment::MAX_LEN + 2 + 36 * crate::MAX_DENOMINATIONS);
+        let dm = DomainCommitment::MAX_LEN
+            + 2
+            + MAX_PROOF_ENTRIES as usize
+                * (DeviceCommitment::MAX_LEN + 2 + 36 * crate::MAX_DENOMINATIONS);
         let m = if eq > oc { eq } else { oc };
-        if m > os { m } else { os }
-    };
+        let m = if m > os { m } else { os };
+        if m > dm { m } else { dm }
+    });
 
     fn write_fields(&self, w: &mut Writer<'_>) {
         match self {
@@ -409,9 +453,23 @@ impl Encode for FraudProof {
                     write_opened(l, w);
                 }
             }
+            Self::OtsReuse(p) => {
+                w.put_u8(kind::OTS_REUSE);
+                p.write_fields(w);
+            }
             Self::Overspent(p) => {
                 w.put_u8(kind::OVERSPENT);
                 p.certificate.write(w);
+                w.put_u16(count_of(p.spent.len()));
+                for (c, b) in &p.spent {
+                    c.write(w);
+                    write_body(b, w);
+                }
+            }
+            Self::DomainOverspent(p) => {
+                w.put_u8(kind::DOMAIN_OVERSPENT);
+                p.certificate.write(w);
+                p.domain.write(w);
                 w.put_u16(count_of(p.spent.len()));
                 for (c, b) in &p.spent {
                     c.write(w);
@@ -443,6 +501,9 @@ impl Encode for FraudProof {
                     leaves,
                 }))
             }
+            kind::OTS_REUSE => Ok(Self::OtsReuse(alloc::boxed::Box::new(
+                crate::renew::OtsReuseProof::read_fields(r)?,
+            ))),
             kind::OVERSPENT => {
                 let certificate = Certificate::read(r)?;
                 let n = r.count("commitments", MAX_PROOF_ENTRIES)?;
@@ -451,6 +512,20 @@ impl Encode for FraudProof {
                     spent.push((Commitment::read(r)?, read_body(r)?));
                 }
                 Ok(Self::Overspent(OverspendProof { certificate, spent }))
+            }
+            kind::DOMAIN_OVERSPENT => {
+                let certificate = Certificate::read(r)?;
+                let domain = DomainCommitment::read(r)?;
+                let n = r.count("device commitments", MAX_PROOF_ENTRIES)?;
+                let mut spent = Vec::with_capacity(usize::from(n));
+                for _ in 0..n {
+                    spent.push((DeviceCommitment::read(r)?, read_body(r)?));
+                }
+                Ok(Self::DomainOverspent(DomainOverspendProof {
+                    certificate,
+                    domain,
+                    spent,
+                }))
             }
             _ => Err(DecodeError::NonCanonical {
                 field: "proof kind",

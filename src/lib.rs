@@ -61,6 +61,10 @@ pub use message::{
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
 pub use multi::{
     MultiError, MultiRedemption,
+    domain::{
+        DeviceClaim, DeviceCommitment, DeviceCommitmentFields, DeviceSession, DomainCommitment,
+        DomainCommitmentFields, DomainOverspendProof,
+    },
     grant::{
         GrantClaim, GrantSession, RangeGrant, RangeGrantFields, SharedCommitment,
         SharedCommitmentFields,

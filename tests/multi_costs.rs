@@ -379,3 +379,72 @@ fn reservation_and_fraud_proof_sizes() {
         assert_eq!(p.to_bytes().len(), 185 + 247 * m);
     }
 }
+
+#[test]
+fn domain_accounts() {
+    use payword::{
+        DeviceClaim, DeviceCommitment, DeviceCommitmentFields, DomainCommitment,
+        DomainCommitmentFields,
+    };
+    for m in [1u8, 3, 16] {
+        let broker = signer(1);
+        let customer = signer(2);
+        let devices: Vec<CountingSigner> = (0..m).map(|d| signer(0x40 + d)).collect();
+        let cert = certificate(&broker, &customer);
+        let keys: Vec<PublicKey> = devices.iter().map(MessageSigner::public_key).collect();
+        let dom = DomainCommitment::sign(
+            DomainCommitmentFields::new(
+                cert.digest(),
+                ChainId::from_bytes([1; 16]),
+                100,
+                10,
+                0,
+                1 << 40,
+                &keys,
+            )
+            .unwrap(),
+            &customer,
+        )
+        .unwrap();
+        assert_eq!(
+            customer.made.get(),
+            1,
+            "one customer signature for the whole domain"
+        );
+        assert_eq!(dom.to_bytes().len(), 148 + 33 * usize::from(m));
+        let (wallet, setup) = chain_setup(0);
+        assert_eq!(setup, u64::from(N + 1));
+        let c = DeviceCommitment::sign(
+            DeviceCommitmentFields {
+                domain: dom.digest(),
+                device: m - 1,
+                vendor: VendorId::from_bytes([4; 32]),
+                unit_value: 1,
+                valid_from: 0,
+                expires: 1,
+                chain: CommittedChain::Single {
+                    params: params(0),
+                    anchor: wallet.anchor(),
+                },
+            },
+            &devices[usize::from(m - 1)],
+        )
+        .unwrap();
+        assert_eq!(
+            devices[usize::from(m - 1)].made.get(),
+            1,
+            "one device signature per vendor"
+        );
+        assert_eq!(c.to_bytes().len(), 210);
+        let claim = DeviceClaim {
+            certificate: cert,
+            domain: dom,
+            commitment: c,
+            payment: Payment::new(
+                c.digest(),
+                PaymentBody::Single(Payword::new(1, wallet.anchor().as_word())),
+            ),
+        };
+        assert_eq!(claim.to_bytes().len(), 611 + 33 * usize::from(m));
+    }
+}

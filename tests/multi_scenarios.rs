@@ -882,3 +882,180 @@ fn wire_decoders_refuse_what_they_must() {
     ));
     let _ = Word::from_bytes([0; 32]);
 }
+
+mod domain {
+    use super::*;
+    use payword::{
+        DeviceClaim, DeviceCommitment, DeviceCommitmentFields, DeviceSession, DomainCommitment,
+        DomainCommitmentFields, DomainOverspendProof,
+    };
+
+    fn device_key(d: u8) -> SigningKey {
+        SigningKey::from_bytes(&[0xd0 + d; 32])
+    }
+
+    /// A domain of 3 devices: domain limit 1000, device limit 400.
+    fn domain(w: &World) -> DomainCommitment {
+        let (key, cert) = &w.customers[0];
+        let devices: Vec<_> = (0..3).map(|d| device_key(d).public_key()).collect();
+        let f = DomainCommitmentFields::new(
+            cert.digest(),
+            ChainId::from_bytes([0xdd; 16]),
+            1000,
+            400,
+            NOW - 100,
+            NOW + 1000,
+            &devices,
+        )
+        .unwrap();
+        DomainCommitment::sign(f, key).unwrap()
+    }
+
+    /// Device `d` commits to vendor `v` over a fresh chain of 500 and pays
+    /// `units`; returns the vendor's claim.
+    fn spend(
+        w: &World,
+        dom: &DomainCommitment,
+        signer: &SigningKey,
+        d: u8,
+        v: u8,
+        units: u32,
+    ) -> DeviceClaim {
+        let (params, words) = chain(0xe0 + 8 * d + v, 500);
+        let c = DeviceCommitment::sign(
+            DeviceCommitmentFields {
+                domain: dom.digest(),
+                device: d,
+                vendor: vendor(v),
+                unit_value: 1,
+                valid_from: NOW - 100,
+                expires: NOW + 1000,
+                chain: single(params, &words),
+            },
+            signer,
+        )
+        .unwrap();
+        let mut s = DeviceSession::open(
+            vendor(v),
+            &w.broker.public_key(),
+            w.customers[0].1,
+            *dom,
+            c,
+            NOW,
+            SKEW,
+        )
+        .unwrap();
+        assert_eq!(
+            s.pay(&pay(s.commitment_digest(), words[units as usize]), NOW),
+            Ok(u64::from(units))
+        );
+        let claim = s.claim().unwrap();
+        round_trip(&claim);
+        claim
+    }
+
+    #[test]
+    fn devices_past_their_limits_are_caught() {
+        let w = world(1, 1_000_000);
+        let dom = domain(&w);
+        round_trip(&dom);
+        let mut b = w.broker();
+        let redeem = |b: &mut Broker<MemoryLedger>, claim: &DeviceClaim| {
+            b.redeem_device(claim, &claim.commitment.fields().vendor, NOW)
+                .unwrap()
+        };
+        // Device 0: 300 at vendor 0, then 200 at vendor 1: 500 > 400.
+        let r = redeem(&mut b, &spend(&w, &dom, &device_key(0), 0, 0, 300));
+        assert_eq!((r.owed, r.fraud), (300, None));
+        let r = redeem(&mut b, &spend(&w, &dom, &device_key(0), 0, 1, 200));
+        assert_eq!(r.owed, 100, "paid up to the device limit");
+        let proof = r.fraud.expect("device 0 overspent");
+        assert_eq!(proof.kind(), "domain overspent");
+        let decoded = FraudProof::decode(&proof.to_bytes()).unwrap();
+        assert_eq!(decoded, proof);
+        assert_eq!(
+            decoded.verify(&w.broker.public_key(), STEPS),
+            Ok(CustomerId::from_bytes([0x40; 16]))
+        );
+        // Devices 1 and 2 each stay within 400, but the domain passes 1000.
+        let r = redeem(&mut b, &spend(&w, &dom, &device_key(1), 1, 2, 400));
+        assert_eq!(r.owed, 400);
+        assert!(r.fraud.is_none());
+        let r = redeem(&mut b, &spend(&w, &dom, &device_key(2), 2, 2, 400));
+        assert_eq!(r.owed, 200, "paid up to the domain limit");
+        let FraudProof::DomainOverspent(p) = r.fraud.expect("domain overspent") else {
+            panic!()
+        };
+        assert!(p.verify(&w.broker.public_key(), STEPS).unwrap() > 1000);
+        // Dropping commitments until within both limits: no fraud.
+        let within = DomainOverspendProof {
+            spent: p.spent[..1].to_vec(),
+            ..p.clone()
+        };
+        assert_eq!(
+            within.verify(&w.broker.public_key(), STEPS),
+            Err(FraudError::NotFraud)
+        );
+    }
+
+    #[test]
+    fn a_device_outside_the_domain_cannot_spend_or_blame() {
+        let w = world(1, 1_000_000);
+        let dom = domain(&w);
+        let stranger = SigningKey::from_bytes(&[0x66; 32]);
+        let (params, words) = chain(0x77, 500);
+        let c = DeviceCommitment::sign(
+            DeviceCommitmentFields {
+                domain: dom.digest(),
+                device: 0,
+                vendor: vendor(0),
+                unit_value: 1,
+                valid_from: NOW - 100,
+                expires: NOW + 1000,
+                chain: single(params, &words),
+            },
+            &stranger,
+        )
+        .unwrap();
+        assert_eq!(
+            DeviceSession::open(
+                vendor(0),
+                &w.broker.public_key(),
+                w.customers[0].1,
+                dom,
+                c,
+                NOW,
+                SKEW
+            )
+            .unwrap_err(),
+            MultiError::UnknownDevice
+        );
+        let claim = DeviceClaim {
+            certificate: w.customers[0].1,
+            domain: dom,
+            commitment: c,
+            payment: pay(&c.digest(), words[500]),
+        };
+        let mut b = w.broker();
+        assert_eq!(
+            b.redeem_device(&claim, &vendor(0), NOW),
+            Err(MultiError::UnknownDevice)
+        );
+        let proof = FraudProof::DomainOverspent(DomainOverspendProof {
+            certificate: w.customers[0].1,
+            domain: dom,
+            spent: vec![(c, PaymentBody::Single(words[500]))],
+        });
+        assert!(matches!(
+            proof.verify(&w.broker.public_key(), STEPS),
+            Err(FraudError::Invalid(_))
+        ));
+        // Honest devices within their limits: paid in full, no proof.
+        for d in 0..3 {
+            let cl = spend(&w, &dom, &device_key(d), d, d, 300);
+            let r = b.redeem_device(&cl, &vendor(d), NOW).unwrap();
+            assert_eq!(r.owed, 300);
+            assert!(r.fraud.is_none());
+        }
+    }
+}

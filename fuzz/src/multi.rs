@@ -13,10 +13,10 @@ use std::fmt::Debug;
 
 use payword::multi::merkle::depth_for;
 use payword::{
-    Blake3, Broker, Encode, FraudProof, GrantClaim, GrantSession, HashAlg, LeafClaim, LeafOpening,
-    LeafSession, MemoryLedger, MerkleTree, MessageSigner, MultiCommitment, Payment, PaymentBody,
-    Payword, RangeGrant, RangeGrantFields, Reservation, Sha256, SharedCommitment,
-    SharedCommitmentFields, TweakableHash, VendorId, Word,
+    Blake3, Broker, DeviceClaim, DomainCommitment, Encode, FraudProof, GrantClaim, GrantSession,
+    HashAlg, LeafClaim, LeafOpening, LeafSession, MemoryLedger, MerkleTree, MessageSigner,
+    MultiCommitment, Payment, PaymentBody, Payword, RangeGrant, RangeGrantFields, Reservation,
+    Sha256, SharedCommitment, SharedCommitmentFields, TweakableHash, VendorId, Word,
 };
 
 use crate::choices::Choices;
@@ -167,6 +167,47 @@ pub fn reservation(data: &[u8]) {
     assert!(signed.covers(&r.fields().key, &r.fields().vendor));
 }
 
+/// `domain_commitment`: decode; the content re-signs and verifies; the device
+/// list is within its maximum.
+pub fn domain_commitment(data: &[u8]) {
+    let Some(d) = decode::<DomainCommitment>(data) else {
+        return;
+    };
+    let f = *d.fields();
+    assert!(!f.devices().is_empty() && f.devices().len() <= payword::multi::domain::MAX_DEVICES);
+    let signed = DomainCommitment::sign(f, customer_signer(0)).expect("decoded fields sign");
+    assert_eq!(signed.digest(), d.digest());
+}
+
+/// `device_claim`: decode; redeem at a fresh broker: never more than the
+/// device limit, the domain limit or the credit limit; idempotent; a single
+/// claim carries a proof only if it passes a limit, and then the proof
+/// verifies.
+pub fn device_claim(data: &[u8]) {
+    let Some(claim) = decode::<DeviceClaim>(data) else {
+        return;
+    };
+    let mut b = fresh_broker();
+    let vendor = claim.commitment.fields().vendor;
+    let r = b.redeem_device(&claim, &vendor, NOW);
+    trace!("device claim: {r:?}");
+    if let Ok(r) = r {
+        let df = claim.domain.fields();
+        assert!(r.owed <= df.device_limit && r.owed <= df.domain_limit);
+        assert!(r.owed <= claim.certificate.fields().credit_limit);
+        if let Some(p) = &r.fraud {
+            assert!(
+                p.verify(&broker_key(), 1 << 12).is_ok(),
+                "the broker's own proof must verify"
+            );
+        }
+        let again = b
+            .redeem_device(&claim, &vendor, NOW)
+            .expect("accepted again");
+        assert_eq!(again.owed, 0);
+    }
+}
+
 /// `fraud_proof`: decode; verification is total and bounded.
 pub fn fraud_proof(data: &[u8]) {
     let Some(p) = decode::<FraudProof>(data) else {
@@ -208,8 +249,8 @@ struct Customer {
 
 #[derive(Clone, Debug)]
 enum Claim {
-    Leaf(LeafClaim),
-    Grant(GrantClaim),
+    Leaf(Box<LeafClaim>),
+    Grant(Box<GrantClaim>),
 }
 
 fn customer(c: usize, limit: u64, seed: u8) -> Customer {
@@ -297,6 +338,7 @@ fn single(index: u32, word: Word) -> PaymentBody {
 /// (every vendor's last claim presented) each vendor is owed exactly what it
 /// was paid, within the credit limit, and the broker's total equals
 /// `min(limit, released)` per customer.
+#[allow(clippy::needless_range_loop)] // parallel per-vendor arrays read best indexed
 pub fn protocol_sim(data: &[u8]) {
     let mut ch = Choices::new(data);
     let seed = ch.u8();
@@ -367,10 +409,14 @@ pub fn protocol_sim(data: &[u8]) {
             }
             // The vendor takes a claim.
             2 => {
-                let claim = if arg % 2 == 0 {
-                    cu.leaf_sessions[v].claim().map(Claim::Leaf)
+                let claim = if arg.is_multiple_of(2) {
+                    cu.leaf_sessions[v]
+                        .claim()
+                        .map(|c| Claim::Leaf(Box::new(c)))
                 } else {
-                    cu.grant_sessions[v].claim().map(Claim::Grant)
+                    cu.grant_sessions[v]
+                        .claim()
+                        .map(|c| Claim::Grant(Box::new(c)))
                 };
                 if let Some(cl) = claim {
                     cu.claims.push((v, cl));
@@ -382,7 +428,7 @@ pub fn protocol_sim(data: &[u8]) {
                     continue;
                 }
                 let (cv, cl) = cu.claims[usize::from(arg) % cu.claims.len()].clone();
-                let by = if ch.u8() % 4 == 0 { v } else { cv };
+                let by = if ch.u8().is_multiple_of(4) { v } else { cv };
                 redeem(&mut broker, c, cv, &cl, by, &mut owed);
             }
         }
@@ -391,8 +437,12 @@ pub fn protocol_sim(data: &[u8]) {
     for c in 0..CUSTOMERS {
         for v in 0..VENDORS {
             let last = [
-                customers[c].leaf_sessions[v].claim().map(Claim::Leaf),
-                customers[c].grant_sessions[v].claim().map(Claim::Grant),
+                customers[c].leaf_sessions[v]
+                    .claim()
+                    .map(|c| Claim::Leaf(Box::new(c))),
+                customers[c].grant_sessions[v]
+                    .claim()
+                    .map(|c| Claim::Grant(Box::new(c))),
             ];
             for cl in last.into_iter().flatten() {
                 redeem(&mut broker, c, v, &cl, v, &mut owed);
@@ -612,7 +662,61 @@ pub fn seeds() -> Vec<crate::corpus::Seed> {
             stolen.u8(0);
         }
     }
-    let names = ["equivocation", "overcommit", "overspent-empty"];
+    // A domain of two devices, device limit 20; device 0 spends 25 at one vendor.
+    let dom_fields = payword::DomainCommitmentFields::new(
+        cert_id,
+        tree_id,
+        30,
+        20,
+        CERT_FROM,
+        NOW + 10,
+        &[
+            customer_signer(1).public_key(),
+            customer_signer(2).public_key(),
+        ],
+    )
+    .expect("two devices");
+    let dom = fuzz_signed(&DomainCommitment::sign(dom_fields, signer).expect("domain"));
+    let device_commitment = fuzz_signed(
+        &payword::DeviceCommitment::sign(
+            payword::DeviceCommitmentFields {
+                domain: fuzz_id(&dom),
+                device: 0,
+                vendor: vendor(0),
+                unit_value: 1,
+                valid_from: CERT_FROM,
+                expires: NOW + 10,
+                chain: CommittedChain::Single {
+                    params: chains[0].params,
+                    anchor: chains[0].anchor(),
+                },
+            },
+            customer_signer(1),
+        )
+        .expect("device commitment"),
+    );
+    let device_claim = |i: u32| DeviceClaim {
+        certificate: cert,
+        domain: dom,
+        commitment: device_commitment,
+        payment: Payment::new(fuzz_id(&device_commitment), single(i, chains[0].word(i))),
+    };
+    let proofs = [
+        proofs[0].clone(),
+        proofs[1].clone(),
+        proofs[2].clone(),
+        FraudProof::DomainOverspent(payword::DomainOverspendProof {
+            certificate: cert,
+            domain: dom,
+            spent: vec![(device_commitment, single(25, chains[0].word(25)))],
+        }),
+    ];
+    let names = [
+        "equivocation",
+        "overcommit",
+        "overspent-empty",
+        "domain-overspent",
+    ];
     let mut out: Vec<crate::corpus::Seed> = vec![
         ("multi_commitment", "three-leaves".into(), root.to_bytes()),
         ("multi_commitment", "one-leaf".into(), one_root.to_bytes()),
@@ -638,6 +742,13 @@ pub fn seeds() -> Vec<crate::corpus::Seed> {
             grant_claim(g0, 20).to_bytes(),
         ),
         ("reservation", "basic".into(), reservation.to_bytes()),
+        ("domain_commitment", "two-devices".into(), dom.to_bytes()),
+        ("device_claim", "within".into(), device_claim(10).to_bytes()),
+        (
+            "device_claim",
+            "past-device-limit".into(),
+            device_claim(25).to_bytes(),
+        ),
         ("protocol_sim", "mixed".into(), sim.finish()),
         ("protocol_sim", "stolen-claims".into(), stolen.finish()),
     ];

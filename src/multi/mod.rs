@@ -19,6 +19,11 @@
 //!   "indexes (a, b] of commitment C belong to vendor V". Two grants over one
 //!   commitment whose ranges overlap for different vendors are an
 //!   `Equivocation` proof naming the customer. Bare paywords prove nothing.
+//! - [`domain`] — **domain accounts** (domainPay): one customer-signed
+//!   domain commitment lists up to 16 device keys and fixes a domain-wide
+//!   and a per-device limit; each device signs commitments to its own
+//!   chains. The broker enforces both limits; spending past them yields a
+//!   `DomainOverspent` proof built from customer- and device-signed objects.
 //! - [`reservation`] — **online overspending control** (NPAY-style
 //!   pre-debit): a broker-signed reservation locks part of the credit for one
 //!   commitment before the vendor serves; the broker never reserves more than
@@ -42,6 +47,7 @@ use crate::session::SessionError;
 use crate::sign::{Digest, PublicKey, message_digest};
 use crate::wire::{DecodeError, Reader, Writer};
 
+pub mod domain;
 pub mod grant;
 pub mod merkle;
 pub mod reservation;
@@ -62,6 +68,12 @@ pub mod tag {
     pub const GRANT_CLAIM: u8 = 0x25;
     /// [`Reservation`](super::reservation::Reservation).
     pub const RESERVATION: u8 = 0x26;
+    /// [`DomainCommitment`](super::domain::DomainCommitment).
+    pub const DOMAIN_COMMITMENT: u8 = 0x27;
+    /// [`DeviceCommitment`](super::domain::DeviceCommitment).
+    pub const DEVICE_COMMITMENT: u8 = 0x28;
+    /// [`DeviceClaim`](super::domain::DeviceClaim).
+    pub const DEVICE_CLAIM: u8 = 0x29;
 }
 
 /// The deepest Merkle tree: an authentication path has at most this many
@@ -97,12 +109,15 @@ pub enum MultiError {
     BadGrant,
     /// This vendor already redeemed another grant overlapping this one.
     GrantOverlap,
+    /// A device index not in the domain, or a device key that did not sign.
+    UnknownDevice,
     /// The reservation would take the reserved and spent total past the
     /// credit limit.
     OverCredit,
     /// The commitment already holds a reservation.
     AlreadyReserved,
-    /// A tree of no leaves, or of more than [`MAX_LEAVES`].
+    /// A tree of no leaves, or of more than [`MAX_LEAVES`]; a domain of no
+    /// devices or more than [`MAX_DEVICES`](domain::MAX_DEVICES).
     TreeSize,
     /// An amount overflowed.
     Overflow,
@@ -123,6 +138,7 @@ impl fmt::Display for MultiError {
             Self::OutsideGrant => f.write_str("payword is outside the granted range"),
             Self::BadGrant => f.write_str("grant does not fit its commitment"),
             Self::GrantOverlap => f.write_str("an overlapping grant was already redeemed"),
+            Self::UnknownDevice => f.write_str("device is not in the domain"),
             Self::OverCredit => f.write_str("reservation exceeds the available credit"),
             Self::AlreadyReserved => f.write_str("commitment already holds a reservation"),
             Self::TreeSize => f.write_str("tree size out of range"),
@@ -167,10 +183,15 @@ pub struct MultiRedemption {
     pub fraud: Option<crate::fraud::FraudProof>,
 }
 
+/// The largest unsigned part of any signed multi-merchant message (a
+/// [`DomainCommitment`](domain::DomainCommitment) of 16 devices: 611 bytes).
+pub(crate) const MAX_UNSIGNED: usize = 1024;
+
 /// The digest a signature covers: `write_unsigned` writes tag, version and the
-/// fields before the signature (at most 256 bytes for every type here).
+/// fields before the signature (at most [`MAX_UNSIGNED`] bytes; every type
+/// here stays below it, checked by a unit test).
 pub(crate) fn signed_digest(tag: u8, write_unsigned: impl FnOnce(&mut Writer<'_>)) -> Digest {
-    let mut buf = [0u8; 256];
+    let mut buf = [0u8; MAX_UNSIGNED];
     let mut w = Writer::new(&mut buf);
     write_unsigned(&mut w);
     let len = w.position().min(buf.len());
@@ -245,6 +266,8 @@ pub struct MultiState {
     pub(crate) reservations: BTreeMap<Digest, (Digest, u64, u64)>,
     /// Outstanding reserved value per certificate.
     pub(crate) reserved: BTreeMap<Digest, u64>,
+    /// Per domain commitment: what its devices spent.
+    pub(crate) domains: BTreeMap<Digest, domain::DomainEntry>,
 }
 
 impl MultiState {
@@ -258,6 +281,7 @@ impl MultiState {
             credited: BTreeMap::new(),
             reservations: BTreeMap::new(),
             reserved: BTreeMap::new(),
+            domains: BTreeMap::new(),
         }
     }
 
@@ -317,5 +341,41 @@ impl MultiState {
     pub(crate) fn credit(&mut self, certificate: &Digest, owed: u64) {
         let c = self.credited.entry(*certificate).or_insert(0);
         *c = c.saturating_add(owed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Encode;
+
+    /// Every signed type's unsigned part fits the digest buffer (else a
+    /// signature would cover a truncated encoding).
+    #[test]
+    fn unsigned_parts_fit_the_digest_buffer() {
+        let sig = crate::Signature::ENCODED_LEN;
+        for max in [
+            merkle::MultiCommitment::MAX_LEN,
+            grant::SharedCommitment::MAX_LEN,
+            grant::RangeGrant::MAX_LEN,
+            reservation::Reservation::MAX_LEN,
+            domain::DomainCommitment::MAX_LEN,
+            domain::DeviceCommitment::MAX_LEN,
+        ] {
+            assert!(max - sig <= MAX_UNSIGNED, "{max}");
+        }
+    }
+
+    #[test]
+    fn errors_display_in_lower_case() {
+        for e in [
+            MultiError::NotInTree,
+            MultiError::OverCap,
+            MultiError::UnknownDevice,
+            MultiError::Invalid(SessionError::Expired),
+        ] {
+            let s = alloc::string::ToString::to_string(&e);
+            assert!(s.chars().next().is_some_and(char::is_lowercase), "{s}");
+        }
     }
 }

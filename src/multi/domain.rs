@@ -1,0 +1,831 @@
+//! Domain accounts (domainPay): one account, several devices.
+//!
+//! The customer signs one [`DomainCommitment`] under their certificate: the
+//! public keys of up to [`MAX_DEVICES`] devices, a domain-wide limit and a
+//! per-device limit. Each device then signs [`DeviceCommitment`]s to its own
+//! chains, one per vendor, with its own key; a vendor's [`DeviceSession`]
+//! checks the chain of signatures (broker → customer → device) and then takes
+//! payments exactly as single-vendor PayWord.
+//!
+//! The broker ([`Broker::redeem_device`]) pays at most the per-device limit
+//! per device and the domain limit per domain (and the certificate's credit,
+//! shared with the other variants). Paywords released past either limit
+//! yield a `DomainOverspent` [`FraudProof`](crate::fraud::FraudProof): the
+//! certificate, the domain commitment (customer-signed) and device
+//! commitments (signed by keys the customer listed) with the highest
+//! paywords, which anyone holding the broker's public key can check.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use super::{
+    KeyEntry, MultiError, MultiRedemption, check_customer_signed, read_validity, signed_digest, tag,
+};
+use crate::broker::{Broker, Ledger, newer_parts};
+use crate::chain::ChainId;
+use crate::message::{
+    Certificate, CommittedChain, Encode, Payment, PaymentBody, VERSION, VendorId,
+};
+use crate::session::{ChainState, SessionError, check_window};
+use crate::sign::{Digest, MessageSigner, PublicKey, Signature};
+use crate::wire::{DecodeError, Reader, Writer};
+
+/// The most devices one domain may list.
+pub const MAX_DEVICES: usize = 16;
+
+/// The content of a domain commitment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DomainCommitmentFields {
+    /// The digest of the customer's certificate.
+    pub certificate: Digest,
+    /// The domain's id (chosen by the customer).
+    pub domain: ChainId,
+    /// The most all devices together may be paid, in value units.
+    pub domain_limit: u64,
+    /// The most any one device may be paid, in value units.
+    pub device_limit: u64,
+    /// First second the domain may be used.
+    pub valid_from: u64,
+    /// Last second it may be used.
+    pub expires: u64,
+    devices: [PublicKey; MAX_DEVICES],
+    count: u8,
+}
+
+impl DomainCommitmentFields {
+    /// Fields for `devices` (1 to [`MAX_DEVICES`] keys, device `j` is
+    /// `devices[j]`).
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError::TreeSize`] for no device or too many.
+    pub fn new(
+        certificate: Digest,
+        domain: ChainId,
+        domain_limit: u64,
+        device_limit: u64,
+        valid_from: u64,
+        expires: u64,
+        devices: &[PublicKey],
+    ) -> Result<Self, MultiError> {
+        if devices.is_empty() || devices.len() > MAX_DEVICES {
+            return Err(MultiError::TreeSize);
+        }
+        let mut keys = [PublicKey::ed25519([0; 32]); MAX_DEVICES];
+        keys.get_mut(..devices.len())
+            .ok_or(MultiError::TreeSize)?
+            .copy_from_slice(devices);
+        Ok(Self {
+            certificate,
+            domain,
+            domain_limit,
+            device_limit,
+            valid_from,
+            expires,
+            devices: keys,
+            count: u8::try_from(devices.len()).map_err(|_| MultiError::TreeSize)?,
+        })
+    }
+
+    /// The device keys, device 0 first.
+    #[must_use]
+    pub fn devices(&self) -> &[PublicKey] {
+        self.devices.get(..usize::from(self.count)).unwrap_or(&[])
+    }
+
+    /// The key of device `index`.
+    #[must_use]
+    pub fn device(&self, index: u8) -> Option<&PublicKey> {
+        self.devices().get(usize::from(index))
+    }
+}
+
+/// A customer-signed domain: device keys, a domain limit and a per-device
+/// limit.
+///
+/// # Examples
+///
+/// ```
+/// use payword::multi::domain::{DomainCommitment, DomainCommitmentFields};
+/// use payword::{ChainId, Digest, MessageSigner};
+/// use ed25519_dalek::SigningKey;
+///
+/// let customer = SigningKey::from_bytes(&[2; 32]);
+/// let phone = SigningKey::from_bytes(&[3; 32]);
+/// let watch = SigningKey::from_bytes(&[4; 32]);
+/// let fields = DomainCommitmentFields::new(
+///     Digest::from_bytes([9; 32]), ChainId::from_bytes([1; 16]),
+///     1000, 600, 0, 100, &[phone.public_key(), watch.public_key()])?;
+/// let domain = DomainCommitment::sign(fields, &customer)?;
+/// assert_eq!(domain.fields().device(1), Some(&watch.public_key()));
+/// # Ok::<(), payword::multi::MultiError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DomainCommitment {
+    fields: DomainCommitmentFields,
+    signature: Signature,
+}
+
+impl DomainCommitment {
+    fn write_unsigned(f: &DomainCommitmentFields, w: &mut Writer<'_>) {
+        w.put_u8(tag::DOMAIN_COMMITMENT);
+        w.put_u8(VERSION);
+        Self::write_content(f, w);
+    }
+
+    fn write_content(f: &DomainCommitmentFields, w: &mut Writer<'_>) {
+        w.put(f.certificate.as_bytes());
+        w.put(f.domain.as_bytes());
+        w.put_u64(f.domain_limit);
+        w.put_u64(f.device_limit);
+        w.put_u64(f.valid_from);
+        w.put_u64(f.expires);
+        w.put_u8(f.count);
+        for k in f.devices() {
+            k.write(w);
+        }
+    }
+
+    /// The digest the customer signs (the domain's identity).
+    #[must_use]
+    pub fn digest_of(fields: &DomainCommitmentFields) -> Digest {
+        signed_digest(tag::DOMAIN_COMMITMENT, |w| Self::write_unsigned(fields, w))
+    }
+
+    /// Signs `fields` with the customer's key.
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError::Invalid`] if `valid_from > expires`;
+    /// [`MultiError::Signing`].
+    pub fn sign<S: MessageSigner + ?Sized>(
+        fields: DomainCommitmentFields,
+        customer: &S,
+    ) -> Result<Self, MultiError> {
+        if fields.valid_from > fields.expires {
+            return Err(SessionError::Expired.into());
+        }
+        let signature = customer
+            .sign_digest(&Self::digest_of(&fields))
+            .map_err(|_| MultiError::Signing)?;
+        Ok(Self { fields, signature })
+    }
+
+    /// The signed content.
+    #[must_use]
+    pub const fn fields(&self) -> &DomainCommitmentFields {
+        &self.fields
+    }
+
+    /// The customer's signature.
+    #[must_use]
+    pub const fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// The domain's identity.
+    #[must_use]
+    pub fn digest(&self) -> Digest {
+        Self::digest_of(&self.fields)
+    }
+
+    pub(crate) fn check(
+        &self,
+        broker_key: &PublicKey,
+        certificate: &Certificate,
+    ) -> Result<(), SessionError> {
+        let f = &self.fields;
+        check_customer_signed(
+            broker_key,
+            certificate,
+            &f.certificate,
+            &self.digest(),
+            &self.signature,
+            Some((f.valid_from, f.expires)),
+        )
+    }
+}
+
+impl Encode for DomainCommitment {
+    const TAG: u8 = tag::DOMAIN_COMMITMENT;
+    const MAX_LEN: usize =
+        2 + 32 + 16 + 32 + 1 + PublicKey::ENCODED_LEN * MAX_DEVICES + Signature::ENCODED_LEN;
+
+    fn write_fields(&self, w: &mut Writer<'_>) {
+        Self::write_content(&self.fields, w);
+        self.signature.write(w);
+    }
+
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let certificate = Digest::from_bytes(r.array("certificate")?);
+        let domain = ChainId::from_bytes(r.array("domain id")?);
+        let domain_limit = r.u64("domain_limit")?;
+        let device_limit = r.u64("device_limit")?;
+        let (valid_from, expires) = read_validity(r)?;
+        let count = r.u8("devices")?;
+        if count == 0 || usize::from(count) > MAX_DEVICES {
+            return Err(DecodeError::LengthOverLimit {
+                field: "devices",
+                length: count.into(),
+                max: MAX_DEVICES as u64,
+            });
+        }
+        let mut devices = [PublicKey::ed25519([0; 32]); MAX_DEVICES];
+        for d in devices.iter_mut().take(usize::from(count)) {
+            *d = PublicKey::read(r, "device key")?;
+        }
+        let signature = Signature::read(r)?;
+        Ok(Self {
+            fields: DomainCommitmentFields {
+                certificate,
+                domain,
+                domain_limit,
+                device_limit,
+                valid_from,
+                expires,
+                devices,
+                count,
+            },
+            signature,
+        })
+    }
+}
+
+/// The content of a device commitment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DeviceCommitmentFields {
+    /// The domain commitment's digest.
+    pub domain: Digest,
+    /// The device's index in the domain.
+    pub device: u8,
+    /// The vendor paid.
+    pub vendor: VendorId,
+    /// Value of one unit; at least 1.
+    pub unit_value: u64,
+    /// First second the commitment may be used.
+    pub valid_from: u64,
+    /// Last second it may be used.
+    pub expires: u64,
+    /// The device's chain(s).
+    pub chain: CommittedChain,
+}
+
+/// A device-signed commitment to one vendor.
+///
+/// # Examples
+///
+/// See `tests/multi_scenarios.rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DeviceCommitment {
+    fields: DeviceCommitmentFields,
+    signature: Signature,
+}
+
+impl DeviceCommitment {
+    fn write_unsigned(f: &DeviceCommitmentFields, w: &mut Writer<'_>) {
+        w.put_u8(tag::DEVICE_COMMITMENT);
+        w.put_u8(VERSION);
+        Self::write_content(f, w);
+    }
+
+    fn write_content(f: &DeviceCommitmentFields, w: &mut Writer<'_>) {
+        w.put(f.domain.as_bytes());
+        w.put_u8(f.device);
+        w.put(f.vendor.as_bytes());
+        w.put_u64(f.unit_value);
+        w.put_u64(f.valid_from);
+        w.put_u64(f.expires);
+        f.chain.write(w);
+    }
+
+    /// The digest the device signs (the commitment's identity; payments
+    /// name it).
+    #[must_use]
+    pub fn digest_of(fields: &DeviceCommitmentFields) -> Digest {
+        signed_digest(tag::DEVICE_COMMITMENT, |w| Self::write_unsigned(fields, w))
+    }
+
+    /// Signs `fields` with the device's key.
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError::Invalid`] if `valid_from > expires` or the unit value is
+    /// 0; [`MultiError::Signing`].
+    pub fn sign<S: MessageSigner + ?Sized>(
+        fields: DeviceCommitmentFields,
+        device: &S,
+    ) -> Result<Self, MultiError> {
+        if fields.valid_from > fields.expires || fields.unit_value == 0 {
+            return Err(SessionError::BadCommitment.into());
+        }
+        let signature = device
+            .sign_digest(&Self::digest_of(&fields))
+            .map_err(|_| MultiError::Signing)?;
+        Ok(Self { fields, signature })
+    }
+
+    /// The signed content.
+    #[must_use]
+    pub const fn fields(&self) -> &DeviceCommitmentFields {
+        &self.fields
+    }
+
+    /// The device's signature.
+    #[must_use]
+    pub const fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// The commitment's identity.
+    #[must_use]
+    pub fn digest(&self) -> Digest {
+        Self::digest_of(&self.fields)
+    }
+
+    /// Checks the device's signature under the key the domain lists for it,
+    /// that it names the domain and lies inside its validity.
+    pub(crate) fn check_in(
+        &self,
+        domain: &DomainCommitment,
+        domain_id: &Digest,
+    ) -> Result<(), MultiError> {
+        let f = &self.fields;
+        if f.domain != *domain_id {
+            return Err(SessionError::WrongCommitment.into());
+        }
+        let key = domain
+            .fields
+            .device(f.device)
+            .ok_or(MultiError::UnknownDevice)?;
+        key.verify(&self.digest(), &self.signature)
+            .map_err(|_| MultiError::UnknownDevice)?;
+        let df = domain.fields();
+        if f.valid_from < df.valid_from || f.expires > df.expires {
+            return Err(SessionError::OutsideCertificate.into());
+        }
+        Ok(())
+    }
+}
+
+impl Encode for DeviceCommitment {
+    const TAG: u8 = tag::DEVICE_COMMITMENT;
+    const MAX_LEN: usize = 2
+        + 32
+        + 1
+        + 32
+        + 24
+        + (1 + 1 + 16 + 4 + 1 + 4 + 32 * crate::MAX_DENOMINATIONS)
+        + Signature::ENCODED_LEN;
+
+    fn write_fields(&self, w: &mut Writer<'_>) {
+        Self::write_content(&self.fields, w);
+        self.signature.write(w);
+    }
+
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let domain = Digest::from_bytes(r.array("domain")?);
+        let device = r.u8("device")?;
+        if usize::from(device) >= MAX_DEVICES {
+            return Err(DecodeError::NonCanonical { field: "device" });
+        }
+        let vendor = VendorId::from_bytes(r.array("vendor")?);
+        let unit_value = r.u64("unit_value")?;
+        if unit_value == 0 {
+            return Err(DecodeError::NonCanonical {
+                field: "unit_value",
+            });
+        }
+        let (valid_from, expires) = read_validity(r)?;
+        let chain = CommittedChain::read(r)?;
+        let signature = Signature::read(r)?;
+        Ok(Self {
+            fields: DeviceCommitmentFields {
+                domain,
+                device,
+                vendor,
+                unit_value,
+                valid_from,
+                expires,
+                chain,
+            },
+            signature,
+        })
+    }
+}
+
+/// A device redemption claim (vendor → broker).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DeviceClaim {
+    /// The customer's certificate.
+    pub certificate: Certificate,
+    /// The customer-signed domain.
+    pub domain: DomainCommitment,
+    /// The device-signed commitment.
+    pub commitment: DeviceCommitment,
+    /// The highest payment received under it.
+    pub payment: Payment,
+}
+
+impl Encode for DeviceClaim {
+    const TAG: u8 = tag::DEVICE_CLAIM;
+    const MAX_LEN: usize = 2
+        + Certificate::MAX_LEN
+        + DomainCommitment::MAX_LEN
+        + DeviceCommitment::MAX_LEN
+        + Payment::MAX_LEN;
+
+    fn write_fields(&self, w: &mut Writer<'_>) {
+        self.certificate.write(w);
+        self.domain.write(w);
+        self.commitment.write(w);
+        self.payment.write(w);
+    }
+
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            certificate: Certificate::read(r)?,
+            domain: DomainCommitment::read(r)?,
+            commitment: DeviceCommitment::read(r)?,
+            payment: Payment::read(r)?,
+        })
+    }
+}
+
+/// Checks certificate, domain and device commitment against each other and
+/// the broker's key.
+fn check_chain(
+    broker_key: &PublicKey,
+    certificate: &Certificate,
+    domain: &DomainCommitment,
+    commitment: &DeviceCommitment,
+) -> Result<Digest, MultiError> {
+    domain.check(broker_key, certificate)?;
+    let id = domain.digest();
+    commitment.check_in(domain, &id)?;
+    Ok(id)
+}
+
+/// A vendor's session for one device commitment.
+///
+/// # Examples
+///
+/// See `tests/multi_scenarios.rs`.
+#[derive(Clone, Debug)]
+pub struct DeviceSession {
+    certificate: Certificate,
+    domain: DomainCommitment,
+    commitment: DeviceCommitment,
+    id: Digest,
+    skew: u64,
+    state: ChainState,
+}
+
+impl DeviceSession {
+    /// Opens a session on `commitment` for `vendor`.
+    ///
+    /// # Cost
+    ///
+    /// Three signature verifications (broker, customer, device), no hash.
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError`] naming the check that failed.
+    pub fn open(
+        vendor: VendorId,
+        broker_key: &PublicKey,
+        certificate: Certificate,
+        domain: DomainCommitment,
+        commitment: DeviceCommitment,
+        now: u64,
+        skew: u64,
+    ) -> Result<Self, MultiError> {
+        check_chain(broker_key, &certificate, &domain, &commitment)?;
+        let f = commitment.fields();
+        if f.vendor != vendor {
+            return Err(MultiError::WrongVendor);
+        }
+        let cf = certificate.fields();
+        check_window(now, cf.valid_from, cf.expires, skew)?;
+        check_window(now, f.valid_from, f.expires, skew)?;
+        f.chain
+            .capacity()
+            .checked_mul(f.unit_value)
+            .ok_or(MultiError::Overflow)?;
+        let state = ChainState::new(&f.chain, None, crate::DEFAULT_STEP_LIMIT)?;
+        Ok(Self {
+            certificate,
+            domain,
+            id: commitment.digest(),
+            commitment,
+            skew,
+            state,
+        })
+    }
+
+    /// The digest payments must name.
+    #[must_use]
+    pub const fn commitment_digest(&self) -> &Digest {
+        &self.id
+    }
+
+    /// Accepts a payment at `now`; returns the value newly paid.
+    ///
+    /// # Cost
+    ///
+    /// The chain steps of the payment (default budget), none if a check fails
+    /// first.
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError::WrongCommitment`], [`MultiError::Invalid`]. On error
+    /// nothing changes.
+    pub fn pay(&mut self, payment: &Payment, now: u64) -> Result<u64, MultiError> {
+        if *payment.commitment() != self.id {
+            return Err(MultiError::WrongCommitment);
+        }
+        let f = self.commitment.fields();
+        check_window(now, f.valid_from, f.expires, self.skew)?;
+        let units = self.state.accept(payment.body())?;
+        Ok(units.saturating_mul(f.unit_value))
+    }
+
+    /// Value paid so far.
+    #[must_use]
+    pub fn value_paid(&self) -> u64 {
+        self.state
+            .paid()
+            .saturating_mul(self.commitment.fields().unit_value)
+    }
+
+    /// The claim to send to the broker, or `None` before any payment.
+    #[must_use]
+    pub fn claim(&self) -> Option<DeviceClaim> {
+        Some(DeviceClaim {
+            certificate: self.certificate,
+            domain: self.domain,
+            commitment: self.commitment,
+            payment: Payment::new(self.id, self.state.last()?),
+        })
+    }
+}
+
+/// What the broker keeps per domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DomainEntry {
+    pub(crate) domain: DomainCommitment,
+    pub(crate) certificate: Certificate,
+    /// Value credited per device, and in total.
+    pub(crate) device_credited: [u64; MAX_DEVICES],
+    pub(crate) credited: u64,
+    /// Device commitments redeemed, by digest.
+    pub(crate) commitments: BTreeMap<Digest, DeviceCommitment>,
+}
+
+/// Proof that a domain's devices released paywords worth more than the
+/// per-device limit (one device) or the domain limit (all of them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainOverspendProof {
+    /// The customer's certificate.
+    pub certificate: Certificate,
+    /// The customer-signed domain.
+    pub domain: DomainCommitment,
+    /// Device commitments with their highest paywords.
+    pub spent: Vec<(DeviceCommitment, PaymentBody)>,
+}
+
+impl DomainOverspendProof {
+    /// Checks the proof; returns the value released (past a limit).
+    ///
+    /// # Cost
+    ///
+    /// `2 + m` signature verifications for `m` device commitments (at most
+    /// [`MAX_PROOF_ENTRIES`](crate::fraud::MAX_PROOF_ENTRIES), checked first)
+    /// and at most `max_steps` chain steps.
+    ///
+    /// # Errors
+    ///
+    /// [`FraudError`](crate::FraudError).
+    pub fn verify(&self, broker_key: &PublicKey, max_steps: u32) -> Result<u64, crate::FraudError> {
+        use crate::FraudError;
+        if self.spent.len() > usize::from(crate::fraud::MAX_PROOF_ENTRIES) {
+            return Err(FraudError::TooLarge);
+        }
+        self.domain.check(broker_key, &self.certificate)?;
+        let id = self.domain.digest();
+        let mut budget = max_steps;
+        let mut seen: Vec<Digest> = Vec::new();
+        let mut per_device = [0u64; MAX_DEVICES];
+        let mut total: u64 = 0;
+        for (c, body) in &self.spent {
+            c.check_in(&self.domain, &id)
+                .map_err(|_| FraudError::Invalid(SessionError::BadCommitment))?;
+            let d = c.digest();
+            if seen.contains(&d) {
+                return Err(FraudError::Duplicate);
+            }
+            seen.push(d);
+            let f = c.fields();
+            let mut state = ChainState::new(&f.chain, None, budget)?;
+            let units = state.accept(body).map_err(|e| match e {
+                SessionError::Payment(crate::VerifyError::OverBudget { .. }) => {
+                    FraudError::OverBudget
+                }
+                e => FraudError::Invalid(e),
+            })?;
+            budget = budget.saturating_sub(u32::try_from(steps_of(body)).unwrap_or(u32::MAX));
+            let value = units.saturating_mul(f.unit_value);
+            if let Some(v) = per_device.get_mut(usize::from(f.device)) {
+                *v = v.saturating_add(value);
+            }
+            total = total.saturating_add(value);
+        }
+        let df = self.domain.fields();
+        if total > df.domain_limit || per_device.iter().any(|v| *v > df.device_limit) {
+            Ok(total)
+        } else {
+            Err(FraudError::NotFraud)
+        }
+    }
+}
+
+fn steps_of(body: &PaymentBody) -> u64 {
+    match body {
+        PaymentBody::Single(p) => p.index().into(),
+        PaymentBody::Purse(p) => p.parts().map(|(_, q)| u64::from(q.index())).sum(),
+    }
+}
+
+impl<L: Ledger> Broker<L> {
+    /// Redeems a device claim presented by `vendor` at `now`.
+    ///
+    /// Checks the certificate (this broker's), the customer's signature over
+    /// the domain, the device's signature under the key the domain lists,
+    /// vendor, validity (with grace) and paywords as [`Broker::redeem`]
+    /// does. Pays at most the per-device limit per device, the domain limit
+    /// per domain and the certificate's credit. When the paywords released
+    /// by one device pass the device limit, or by all devices the domain
+    /// limit, returns a `DomainOverspent` proof.
+    ///
+    /// # Cost
+    ///
+    /// Three signature verifications and the chain steps from the recorded
+    /// paywords (at most the broker's budget).
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError`]; nothing changes.
+    pub fn redeem_device(
+        &mut self,
+        claim: &DeviceClaim,
+        vendor: &VendorId,
+        now: u64,
+    ) -> Result<MultiRedemption, MultiError> {
+        let DeviceClaim {
+            certificate,
+            domain,
+            commitment,
+            payment,
+        } = claim;
+        if certificate.fields().broker != self.id {
+            return Err(MultiError::WrongBroker);
+        }
+        let domain_id = check_chain(&self.key, certificate, domain, commitment)?;
+        let f = commitment.fields();
+        if f.vendor != *vendor {
+            return Err(MultiError::WrongVendor);
+        }
+        if now < f.valid_from {
+            return Err(SessionError::NotYetValid.into());
+        }
+        if now > f.expires.saturating_add(self.grace) {
+            return Err(SessionError::Expired.into());
+        }
+        let id = commitment.digest();
+        if *payment.commitment() != id {
+            return Err(MultiError::WrongCommitment);
+        }
+        f.chain
+            .capacity()
+            .checked_mul(f.unit_value)
+            .ok_or(MultiError::Overflow)?;
+        let previous = self.multi.keys.get(&id).copied();
+        let mut state = ChainState::new(&f.chain, previous.as_ref().map(|e| &e.paid), self.limit)?;
+        let before = state.paid();
+        let Some(body) = newer_parts(payment.body(), previous.as_ref().map(|e| &e.paid)) else {
+            return Ok(MultiRedemption {
+                key: id,
+                owed: 0,
+                units: before,
+                fraud: None,
+            });
+        };
+        state.accept(&body)?;
+        let units = state.paid();
+        let paid = state.last().unwrap_or(body);
+        let value = units.saturating_sub(before).saturating_mul(f.unit_value);
+        let cert_id = certificate.digest();
+        let df = domain.fields();
+        let device = usize::from(f.device);
+        let (device_credited, domain_credited) =
+            self.multi.domains.get(&domain_id).map_or((0, 0), |e| {
+                (
+                    e.device_credited.get(device).copied().unwrap_or(0),
+                    e.credited,
+                )
+            });
+        let available = self.multi.available(
+            certificate.fields().credit_limit,
+            self.ledger.credited(&cert_id),
+            &cert_id,
+            &id,
+        );
+        let owed = value
+            .min(df.device_limit.saturating_sub(device_credited))
+            .min(df.domain_limit.saturating_sub(domain_credited))
+            .min(available);
+        self.multi.keys.insert(
+            id,
+            KeyEntry {
+                paid,
+                units,
+                credited: previous.map_or(0, |e| e.credited).saturating_add(owed),
+            },
+        );
+        let entry = self
+            .multi
+            .domains
+            .entry(domain_id)
+            .or_insert_with(|| DomainEntry {
+                domain: *domain,
+                certificate: *certificate,
+                device_credited: [0; MAX_DEVICES],
+                credited: 0,
+                commitments: BTreeMap::new(),
+            });
+        if let Some(d) = entry.device_credited.get_mut(device) {
+            *d = d.saturating_add(owed);
+        }
+        entry.credited = entry.credited.saturating_add(owed);
+        entry.commitments.entry(id).or_insert(*commitment);
+        self.multi.credit(&cert_id, owed);
+        self.multi.use_reservation(&cert_id, &id, owed);
+        let fraud = self.domain_overspend_proof(&domain_id, f.device);
+        Ok(MultiRedemption {
+            key: id,
+            owed,
+            units,
+            fraud,
+        })
+    }
+
+    /// A `DomainOverspent` proof if the device `device` or the whole domain
+    /// released more than its limit: the fewest commitments (most value
+    /// first) that show it, if at most the proof maximum.
+    fn domain_overspend_proof(
+        &self,
+        domain: &Digest,
+        device: u8,
+    ) -> Option<crate::fraud::FraudProof> {
+        let entry = self.multi.domains.get(domain)?;
+        let df = entry.domain.fields();
+        let released = |c: &DeviceCommitment| -> Option<(u64, PaymentBody)> {
+            let e = self.multi.keys.get(&c.digest())?;
+            Some((e.units.saturating_mul(c.fields().unit_value), e.paid))
+        };
+        let mut all: Vec<(u64, DeviceCommitment, PaymentBody)> = entry
+            .commitments
+            .values()
+            .filter_map(|c| released(c).map(|(v, b)| (v, *c, b)))
+            .collect();
+        all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.digest().cmp(&b.1.digest())));
+        let pick = |items: Vec<&(u64, DeviceCommitment, PaymentBody)>, limit: u64| {
+            let mut sum: u64 = 0;
+            let mut out = Vec::new();
+            for (v, c, b) in items {
+                if out.len() >= usize::from(crate::fraud::MAX_PROOF_ENTRIES) {
+                    return None;
+                }
+                sum = sum.saturating_add(*v);
+                out.push((*c, *b));
+                if sum > limit {
+                    return Some(out);
+                }
+            }
+            None
+        };
+        let spent = pick(
+            all.iter()
+                .filter(|x| x.1.fields().device == device)
+                .collect(),
+            df.device_limit,
+        )
+        .or_else(|| pick(all.iter().collect(), df.domain_limit))?;
+        Some(crate::fraud::FraudProof::DomainOverspent(
+            DomainOverspendProof {
+                certificate: entry.certificate,
+                domain: entry.domain,
+                spent,
+            },
+        ))
+    }
+}
