@@ -54,6 +54,24 @@ pub(crate) fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
     Some(out)
 }
 
+/// Constant-time equality of two byte arrays, eight bytes at a time: every
+/// byte is always read and the result is one `Choice`. (Comparing byte by
+/// byte through `subtle` costs about as much as the chain step a one-unit
+/// payment needs.)
+#[inline]
+pub(crate) fn ct_eq_bytes<const N: usize>(a: &[u8; N], b: &[u8; N]) -> subtle::Choice {
+    let (a8, a_rest) = a.as_chunks::<8>();
+    let (b8, b_rest) = b.as_chunks::<8>();
+    let mut diff = 0u64;
+    for (x, y) in a8.iter().zip(b8) {
+        diff |= u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y);
+    }
+    for (x, y) in a_rest.iter().zip(b_rest) {
+        diff |= u64::from(x ^ y);
+    }
+    subtle::ConstantTimeEq::ct_eq(&diff, &0)
+}
+
 /// Defines a public fixed-size byte newtype with the crate's conversions.
 macro_rules! byte_newtype {
     ($(#[$meta:meta])* $name:ident, $len:expr) => {
@@ -120,7 +138,7 @@ macro_rules! byte_newtype {
 
         impl subtle::ConstantTimeEq for $name {
             fn ct_eq(&self, other: &Self) -> subtle::Choice {
-                self.0.ct_eq(&other.0)
+                $crate::bytes::ct_eq_bytes(&self.0, &other.0)
             }
         }
 
@@ -196,6 +214,19 @@ impl core::error::Error for HexError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ct_eq_bytes_sees_every_bit() {
+        let a: [u8; 33] = core::array::from_fn(|i| i as u8);
+        assert!(bool::from(ct_eq_bytes(&a, &a)));
+        for i in 0..33 {
+            for bit in 0..8 {
+                let mut b = a;
+                b[i] ^= 1 << bit;
+                assert!(!bool::from(ct_eq_bytes(&a, &b)), "byte {i} bit {bit}");
+            }
+        }
+    }
 
     #[test]
     fn hex_parses_both_cases_and_rejects_junk() {

@@ -212,7 +212,7 @@ impl<H: TweakableHash> Receiver<H> {
     pub fn check(&self, p: &Payword) -> Result<u32, VerifyError> {
         let steps = self.steps_for(p)?;
         let w = walk_down::<H>(self.params.id(), p.index(), *p.word(), self.last.index());
-        if bool::from(w.ct_eq_fast(self.last.word())) {
+        if bool::from(subtle::ConstantTimeEq::ct_eq(&w, self.last.word())) {
             Ok(steps)
         } else {
             Err(VerifyError::Forged)

@@ -89,28 +89,6 @@ impl Anchor {
     }
 }
 
-impl Word {
-    /// Equality in constant time with a single [`subtle::Choice`]: the
-    /// XOR of the two words, OR-ed over four 8-byte lanes, compared with
-    /// zero. Same answer as `==`, without the per-byte barrier of `subtle`'s
-    /// slice comparison (which costs about as much as the chain step a
-    /// 1-unit payment needs).
-    #[inline]
-    pub(crate) fn ct_eq_fast(&self, other: &Self) -> subtle::Choice {
-        let mut diff = 0u64;
-        for (a, b) in self
-            .0
-            .as_chunks::<8>()
-            .0
-            .iter()
-            .zip(other.0.as_chunks::<8>().0)
-        {
-            diff |= u64::from_ne_bytes(*a) ^ u64::from_ne_bytes(*b);
-        }
-        subtle::ConstantTimeEq::ct_eq(&diff, &0)
-    }
-}
-
 impl ChainId {
     /// A fresh random chain id from the caller's cryptographic RNG.
     ///
@@ -189,7 +167,7 @@ impl fmt::Debug for ChainSeed {
 
 impl subtle::ConstantTimeEq for ChainSeed {
     fn ct_eq(&self, other: &Self) -> subtle::Choice {
-        self.0.ct_eq(&other.0)
+        crate::bytes::ct_eq_bytes(&self.0, &other.0)
     }
 }
 
@@ -484,13 +462,13 @@ mod tests {
     #[test]
     fn fast_word_equality_agrees_with_eq() {
         let a = Word::from_bytes([0x5a; 32]);
-        assert!(bool::from(a.ct_eq_fast(&a)));
+        assert!(bool::from(subtle::ConstantTimeEq::ct_eq(&a, &a)));
         for i in 0..32 {
             for bit in [0x01u8, 0x80] {
                 let mut b = a.to_bytes();
                 b[i] ^= bit;
                 let b = Word::from_bytes(b);
-                assert!(!bool::from(a.ct_eq_fast(&b)), "byte {i}");
+                assert!(!bool::from(subtle::ConstantTimeEq::ct_eq(&a, &b)), "byte {i}");
                 assert_ne!(a, b);
             }
         }
