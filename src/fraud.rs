@@ -419,13 +419,18 @@ fn count_of(len: usize) -> u16 {
 
 impl Encode for FraudProof {
     const TAG: u8 = TAG;
-    const MAX_LEN: usize = max_len(1 + crate::renew::OtsReuseProof::MAX_LEN, 3 + Certificate::MAX_LEN + {
+    const MAX_LEN: usize = 3 + Certificate::MAX_LEN + {
         let eq = SharedCommitment::MAX_LEN + 2 * RangeGrant::MAX_LEN;
         let oc = MultiCommitment::MAX_LEN
             + 2
             + MAX_PROOF_ENTRIES as usize * (4 + Leaf::MAX_LEN + 1 + 32 * MAX_DEPTH);
         let os = 2 + MAX_PROOF_ENTRIES as usize
             * (Commitment::MAX_LEN + 2 + 36 * crate::MAX_DENOMINATIONS);
+        // One-time key reuse: the proof's fields after its certificate.
+        let os = max_len(
+            os,
+            crate::renew::OtsReuseProof::MAX_LEN - 2 - Certificate::MAX_LEN,
+        );
         let dm = DomainCommitment::MAX_LEN
             + 2
             + MAX_PROOF_ENTRIES as usize
@@ -433,7 +438,7 @@ impl Encode for FraudProof {
         let m = if eq > oc { eq } else { oc };
         let m = if m > os { m } else { os };
         if m > dm { m } else { dm }
-    });
+    };
 
     fn write_fields(&self, w: &mut Writer<'_>) {
         match self {

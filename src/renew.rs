@@ -58,6 +58,9 @@
 //!   by the broker's claim budget and checked before any payword hashing.
 //! * Renewal needs single-chain commitments; a purse commitment never renews.
 
+// Without `alloc` the cascade types do not exist; the overview still names them.
+#![cfg_attr(not(feature = "alloc"), allow(rustdoc::broken_intra_doc_links))]
+
 use core::fmt;
 
 use rand_core::CryptoRng;

@@ -335,6 +335,19 @@ fn ots_key_reused_gives_a_proof() {
         same.verify(&w.broker.public_key()),
         Err(RenewError::WrongPrevious)
     );
+    // The same evidence as a crate-wide fraud proof.
+    let fraud = payword::FraudProof::OtsReuse(Box::new(proof.clone()));
+    assert_eq!(fraud.kind(), "one-time key reuse");
+    assert_eq!(
+        fraud.verify(&w.broker.public_key(), 0),
+        Ok(w.cert.fields().customer)
+    );
+    assert_eq!(payword::FraudProof::decode(&fraud.to_bytes()), Ok(fraud));
+    let dup = payword::FraudProof::OtsReuse(Box::new(same.clone()));
+    assert_eq!(
+        dup.verify(&w.broker.public_key(), 0),
+        Err(payword::FraudError::Duplicate)
+    );
     // An honest run produces no proof: the accepted link itself, sent again.
     assert_eq!(s.ots_reuse_proof(&links[1]), None);
     assert_eq!(s.renew(&links[1], NOW), Ok(()));
