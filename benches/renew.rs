@@ -7,6 +7,7 @@
 //! ```text
 //! cargo bench --bench renew -- --warm-up-time 1 --measurement-time 3
 //! ```
+#![allow(clippy::expect_used)] // a benchmark's setup failing is a bug to see
 
 use std::hint::black_box;
 

@@ -454,10 +454,6 @@ impl RenewalLink {
             return Err(RenewError::UnsupportedParams);
         }
         check_fields(&fields, key.q())?;
-        if key.id() == &fields.params.id().to_bytes() {
-            // A key is never its own successor.
-            return Err(RenewError::KeyMismatch);
-        }
         let digest = Self::digest_of(&fields);
         let signature = key.sign_with_randomizer(c, digest.as_bytes());
         Ok(Self { fields, signature })
@@ -1475,6 +1471,13 @@ mod with_alloc {
         /// order-free per chain. The commitment's entry's `credited` counts
         /// the value credited over the whole cascade; each link entry's counts
         /// its chain's share.
+        ///
+        /// **Credit.** The certificate's credit limit bounds what is owed over
+        /// all of its commitments and cascades. A cascade past the limit is
+        /// paid up to it and reports
+        /// [`over_limit`](CascadeRedemption::over_limit); no
+        /// [`OverspendProof`](crate::OverspendProof) is built for renewed
+        /// chains (that proof names plain commitments only).
         ///
         /// # Cost
         ///

@@ -216,6 +216,27 @@ fn wallet_stops_at_the_cascade_limit() {
     let links = run(&mut wallet, &mut s, MAX_CASCADE as u32 + 1);
     assert_eq!(links.len(), MAX_CASCADE);
     assert_eq!(wallet.pay(), Err(RenewError::Exhausted));
+    // A dishonest 129th link, signed by the last chain's key (recomputed from
+    // the definition): the session refuses it before hashing.
+    let (mut seed, mut id) = ([12u8; 32], [12u8; 16]);
+    for _ in 0..MAX_CASCADE {
+        let next_id: [u8; 16] = sha(&[&[0x08], &id, &2u32.to_be_bytes()])[..16]
+            .try_into()
+            .unwrap();
+        (seed, id) = (kdf(&seed, &id, 1, &[]), next_id);
+    }
+    let last = links.last().unwrap();
+    assert_eq!(last.fields().params.id().to_bytes(), id);
+    let g = MAX_CASCADE as u32;
+    let mut f = *last.fields();
+    f.previous = last.digest();
+    f.generation = g + 1;
+    f.key = derived_ots_key(&[7; 32], &[13; 16], g + 1).public_key();
+    f.params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([13; 16]), 1).unwrap();
+    let extra = RenewalLink::sign(f, derived_ots_key(&seed, &id, g), &mut rng()).unwrap();
+    assert_eq!(extra.verify(&last.fields().key), Ok(()));
+    assert_eq!(s.renew(&extra, NOW), Err(RenewError::Exhausted));
+    assert_eq!(s.generation(), g);
     let claim = s.cascade().unwrap();
     let r = broker(&w).redeem_cascade(&claim, &w.vendor, NOW).unwrap();
     assert_eq!(r.chains, MAX_CASCADE + 1);
