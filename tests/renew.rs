@@ -994,3 +994,68 @@ fn renewal_vectors_are_regenerated_identically() {
         key = link.fields().key;
     }
 }
+
+// ---------------------------------------------------------------------------
+// API guidelines (C-SEND-SYNC, C-GOOD-ERR, secrets never printed)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn c_send_sync_and_good_errors() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<RenewalLink>();
+    send_sync::<CascadeClaim>();
+    send_sync::<OtsReuseProof>();
+    send_sync::<RenewingWallet<Sha256>>();
+    send_sync::<RenewError>();
+    send_sync::<CascadeError>();
+    fn good_err<E: std::error::Error + Send + Sync + 'static>(e: E) {
+        let s = e.to_string();
+        assert!(!s.is_empty());
+        assert!(s.chars().next().unwrap().is_lowercase(), "{s}");
+        assert!(!s.ends_with('.'), "{s}");
+    }
+    for e in [
+        RenewError::NotRenewable,
+        RenewError::WrongPrevious,
+        RenewError::WrongGeneration {
+            expected: 1,
+            found: 2,
+        },
+        RenewError::UnsupportedParams,
+        RenewError::KeyMismatch,
+        RenewError::BadSignature,
+        RenewError::Exhausted,
+        RenewError::OutsideCertificate,
+        RenewError::OtsReuse,
+        RenewError::Session(SessionError::Expired),
+        RenewError::Threshold,
+        RenewError::Unbound,
+        RenewError::StaleState {
+            sequence: 1,
+            counter: 2,
+        },
+    ] {
+        good_err(e);
+    }
+    good_err(CascadeError::TooLong {
+        length: 129,
+        max: 128,
+    });
+    good_err(CascadeError::OverBudget {
+        needed: 2,
+        limit: 1,
+    });
+    good_err(CascadeError::Renewal {
+        generation: 3,
+        error: RenewError::BadSignature,
+    });
+}
+
+#[test]
+fn wallet_debug_prints_no_secret() {
+    let wallet =
+        RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([0xab; 32]), params(1, 4), 0).unwrap();
+    let s = format!("{wallet:?}");
+    assert!(s.starts_with("RenewingWallet"));
+    assert!(!s.contains("abab") && !s.contains("171"), "{s}");
+}
