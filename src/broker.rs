@@ -51,6 +51,21 @@ pub trait Ledger {
 
     /// Every entry under a certificate (for building proofs).
     fn entries(&self, certificate: &Digest) -> Vec<LedgerEntry>;
+
+    /// The renewal link redeemed as the successor of the chain with digest
+    /// `previous`, if any (see [`Broker::redeem_cascade`]). The default keeps
+    /// none, and then a one-time key that signed two links is only caught by
+    /// the vendor's session.
+    fn link(&self, previous: &Digest) -> Option<crate::renew::RenewalLink> {
+        let _ = previous;
+        None
+    }
+
+    /// Records a redeemed renewal link under the digest of the chain it
+    /// continues (the first one only). The default records nothing.
+    fn store_link(&mut self, link: &crate::renew::RenewalLink) {
+        let _ = link;
+    }
 }
 
 /// An in-memory [`Ledger`].
@@ -58,6 +73,7 @@ pub trait Ledger {
 pub struct MemoryLedger {
     entries: BTreeMap<Digest, LedgerEntry>,
     by_certificate: BTreeMap<Digest, (u64, Vec<Digest>)>,
+    links: BTreeMap<Digest, crate::renew::RenewalLink>,
 }
 
 impl MemoryLedger {
@@ -106,6 +122,16 @@ impl Ledger for MemoryLedger {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    fn link(&self, previous: &Digest) -> Option<crate::renew::RenewalLink> {
+        self.links.get(previous).cloned()
+    }
+
+    fn store_link(&mut self, link: &crate::renew::RenewalLink) {
+        self.links
+            .entry(link.fields().previous)
+            .or_insert_with(|| link.clone());
     }
 }
 

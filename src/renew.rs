@@ -1356,7 +1356,7 @@ mod with_alloc {
     /// let e = CascadeError::TooLong { length: 200, max: 128 };
     /// assert_eq!(e.to_string(), "cascade of 200 links is over the limit 128");
     /// ```
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Debug, PartialEq, Eq)]
     #[non_exhaustive]
     pub enum CascadeError {
         /// The commitment's part failed (broker, signatures, vendor, time).
@@ -1383,6 +1383,10 @@ mod with_alloc {
             /// The budget.
             limit: u32,
         },
+        /// A link of the claim and a link the ledger already redeemed are
+        /// different but continue the same chain: its one-time key signed
+        /// twice. The proof is built from the claim and the ledger.
+        OtsReuse(alloc::boxed::Box<OtsReuseProof>),
     }
 
     impl fmt::Display for CascadeError {
@@ -1398,6 +1402,11 @@ mod with_alloc {
                 Self::OverBudget { needed, limit } => {
                     write!(f, "claim needs {needed} chain steps, budget is {limit}")
                 }
+                Self::OtsReuse(p) => write!(
+                    f,
+                    "one-time key of chain {} signed two different links",
+                    p.path.len()
+                ),
             }
         }
     }
@@ -1461,7 +1470,9 @@ mod with_alloc {
         /// Checks the commitment as [`redeem`](Self::redeem) does, then each
         /// link (continues the previous chain, right generation, key and
         /// window, one-time signature under the previous chain's key), then
-        /// each chain's highest payword against the ledger.
+        /// that no link continues a chain differently from a link the ledger
+        /// already redeemed ([`Ledger::link`](crate::Ledger::link)), then each chain's highest
+        /// payword against the ledger.
         ///
         /// **Ledger.** Each chain is keyed by its own digest: the
         /// commitment's for generation 0 (filed under the certificate, as a
@@ -1486,11 +1497,14 @@ mod with_alloc {
         /// 164-byte digest per link; the payword steps against the broker's
         /// claim budget (from the ledger's records, before any hashing); one
         /// LM-OTS verification per link (at most 1005 chain steps each); the
-        /// payword steps. A duplicate claim costs no payword hash.
+        /// payword steps. A duplicate claim costs no payword hash. The fork
+        /// check is one ledger look-up per link.
         ///
         /// # Errors
         ///
         /// [`CascadeError`]; the ledger is unchanged.
+        /// [`CascadeError::OtsReuse`] carries the proof that the customer's
+        /// one-time key signed both the redeemed link and the claim's.
         ///
         /// # Examples
         ///
@@ -1644,6 +1658,29 @@ mod with_alloc {
                     })?;
             }
 
+            // A link the ledger knows that continues the same chain
+            // differently: the one-time key signed twice.
+            for (i, r) in claim.renewals.iter().enumerate() {
+                if let Some(known) = self.ledger.link(&r.link.fields.previous)
+                    && known.fields != r.link.fields
+                {
+                    return Err(CascadeError::OtsReuse(alloc::boxed::Box::new(
+                        OtsReuseProof {
+                            certificate: *certificate,
+                            commitment: *commitment,
+                            path: claim
+                                .renewals
+                                .iter()
+                                .take(i)
+                                .map(|r| r.link.clone())
+                                .collect(),
+                            first: known,
+                            second: r.link.clone(),
+                        },
+                    )));
+                }
+            }
+
             // Paywords.
             let mut updates = Vec::with_capacity(plan.len());
             let mut value: u64 = 0;
@@ -1723,6 +1760,9 @@ mod with_alloc {
                 });
                 entry.credited = recorded.map_or(0, |e| e.credited).saturating_add(owed);
                 self.ledger.store(&cert_digest, &cdigest, entry, owed);
+            }
+            for r in &claim.renewals {
+                self.ledger.store_link(&r.link);
             }
             Ok(CascadeRedemption {
                 commitment: cdigest,

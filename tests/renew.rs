@@ -372,6 +372,27 @@ fn ots_key_reused_gives_a_proof() {
     // An honest run produces no proof: the accepted link itself, sent again.
     assert_eq!(s.ots_reuse_proof(&links[1]), None);
     assert_eq!(s.renew(&links[1], NOW), Ok(()));
+    // The broker sees it too: after the honest cascade, a claim that forks
+    // at chain 1 is refused with the proof, and the ledger is unchanged.
+    let honest = s.cascade().unwrap();
+    let mut b = broker(&w);
+    let r = b.redeem_cascade(&honest, &w.vendor, NOW).unwrap();
+    let mut forked = honest.clone();
+    forked.renewals.truncate(2);
+    forked.renewals[1].link = evil.clone();
+    let Err(CascadeError::OtsReuse(p)) = b.redeem_cascade(&forked, &w.vendor, NOW) else {
+        panic!("fork not detected");
+    };
+    assert_eq!(p.verify(&w.broker.public_key()), Ok(1));
+    assert_eq!(
+        (p.first.clone(), p.second.clone()),
+        (links[1].clone(), evil.clone())
+    );
+    assert_eq!(
+        b.redeem_cascade(&honest, &w.vendor, NOW).unwrap().units,
+        r.units
+    );
+    assert_eq!(b.ledger().credited(&w.cert.digest()), r.owed);
     // Key 0 (the commitment's) reused: the proof has an empty path.
     let evil0 = second_link(&links[0], &[30; 32], &[30; 16]);
     let proof0 = s.ots_reuse_proof(&evil0).unwrap();
