@@ -81,11 +81,27 @@ pub use with_alloc::*;
 /// The one LM-OTS parameter set renewal keys and links use:
 /// `LMOTS_SHA256_N32_W4` (2180-byte signatures, at most 1005 chain steps to
 /// verify).
+///
+/// # Examples
+///
+/// ```
+/// use payword::renew::RENEWAL_LMOTS;
+///
+/// assert_eq!((RENEWAL_LMOTS.typecode(), RENEWAL_LMOTS.signature_len()), (3, 2180));
+/// ```
 pub const RENEWAL_LMOTS: LmotsParams = LmotsParams::Sha256N32W4;
 
 /// The most renewal links in one cascade (so at most 129 chains per
 /// commitment). Bounds a cascade claim to about 300 KiB and its LM-OTS work
 /// to 128 verifications.
+///
+/// # Examples
+///
+/// ```
+/// use payword::renew::MAX_CASCADE;
+///
+/// assert_eq!(MAX_CASCADE, 128);
+/// ```
 pub const MAX_CASCADE: usize = 128;
 
 /// Wire tags of the renewal messages.
@@ -1174,8 +1190,8 @@ mod with_alloc {
     /// # Examples
     ///
     /// Made by [`Session::cascade`](crate::Session::cascade) and redeemed by
-    /// [`Broker::redeem_cascade`](crate::Broker::redeem_cascade); see
-    /// `examples/digital_goods.rs`.
+    /// [`Broker::redeem_cascade`](crate::Broker::redeem_cascade) (whose docs
+    /// have an example); see also `examples/digital_goods.rs`.
     #[derive(Clone, Debug, PartialEq, Eq)]
     pub struct CascadeClaim {
         /// The customer's certificate.
@@ -1241,8 +1257,50 @@ mod with_alloc {
     ///
     /// # Examples
     ///
-    /// Built by [`Session::ots_reuse_proof`](crate::Session::ots_reuse_proof);
-    /// see `tests/renew.rs`.
+    /// Vendors build it with
+    /// [`Session::ots_reuse_proof`](crate::Session::ots_reuse_proof), brokers
+    /// get it from [`Broker::redeem_cascade`](crate::Broker::redeem_cascade).
+    /// Here a dishonest customer, who made its renewal key by hand, signs two
+    /// links with it:
+    ///
+    /// ```
+    /// use payword::renew::{LinkFields, OtsReuseProof, RenewalLink, RENEWAL_LMOTS};
+    /// use payword::{chain, Anchor, ChainId, ChainParams, ChainSeed, Commitment,
+    ///     CommitmentFields, CommittedChain, HashAlg, LmotsPrivateKey, Sha256, VendorId};
+    /// # use payword::{BrokerId, Certificate, CertificateFields, CustomerId, MessageSigner};
+    /// # use ed25519_dalek::SigningKey;
+    /// # use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};
+    /// # let (broker, customer) = (SigningKey::from_bytes(&[1; 32]), SigningKey::from_bytes(&[2; 32]));
+    /// # let cert = Certificate::issue(CertificateFields {
+    /// #     broker: BrokerId::from_bytes([3; 32]), serial: 1,
+    /// #     customer: CustomerId::from_bytes([4; 16]), customer_key: customer.public_key(),
+    /// #     credit_limit: 1_000, valid_from: 0, expires: 100,
+    /// # }, &broker)?;
+    /// # let mut rng = ChaCha20Rng::from_seed([0; 32]);
+    /// let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([5; 16]), 4)?;
+    /// let anchor = chain::anchor::<Sha256>(&ChainSeed::from_bytes([6; 32]), &params)?;
+    /// let key = || LmotsPrivateKey::from_seed(RENEWAL_LMOTS, [5; 16], 0, &[7; 32]);
+    /// let commitment = Commitment::sign(CommitmentFields {
+    ///     certificate: cert.digest(), vendor: VendorId::from_bytes([8; 32]), unit_value: 1,
+    ///     valid_from: 0, expires: 100,
+    ///     chain: CommittedChain::Single { params, anchor },
+    ///     renewal: Some(key().public_key()),
+    /// }, &customer)?;
+    /// let fields = LinkFields {
+    ///     previous: commitment.digest(),
+    ///     generation: 1,
+    ///     params: ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([9; 16]), 4)?,
+    ///     anchor: Anchor::from_bytes([10; 32]),
+    ///     key: LmotsPrivateKey::from_seed(RENEWAL_LMOTS, [9; 16], 1, &[11; 32]).public_key(),
+    ///     window: None,
+    /// };
+    /// let first = RenewalLink::sign(fields, key(), &mut rng)?;
+    /// let other = LinkFields { anchor: Anchor::from_bytes([12; 32]), ..fields };
+    /// let second = RenewalLink::sign(other, key(), &mut rng)?; // the same key, again
+    /// let proof = OtsReuseProof { certificate: cert, commitment, path: vec![], first, second };
+    /// assert_eq!(proof.verify(&broker.public_key()), Ok(0)); // key 0 signed twice
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[derive(Clone, Debug, PartialEq, Eq)]
     pub struct OtsReuseProof {
         /// The customer's certificate.
@@ -1278,7 +1336,7 @@ mod with_alloc {
         ///
         /// # Examples
         ///
-        /// See `tests/renew.rs` (`ots_key_reused_gives_a_proof`).
+        /// See [`OtsReuseProof`].
         pub fn verify(&self, broker_key: &PublicKey) -> Result<u32, RenewError> {
             if self.path.len() >= MAX_CASCADE {
                 return Err(RenewError::Exhausted);
@@ -1431,7 +1489,7 @@ mod with_alloc {
     ///
     /// # Examples
     ///
-    /// See `examples/digital_goods.rs`.
+    /// See [`Broker::redeem_cascade`](crate::Broker::redeem_cascade).
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub struct CascadeRedemption {
         /// The commitment (generation 0) redeemed.
@@ -1508,7 +1566,42 @@ mod with_alloc {
         ///
         /// # Examples
         ///
-        /// See `examples/digital_goods.rs`.
+        /// ```
+        /// use payword::renew::RenewingWallet;
+        /// use payword::{Broker, ChainId, ChainParams, ChainSeed, Commitment, CommitmentFields,
+        ///     HashAlg, MemoryLedger, Session, Sha256, VendorId};
+        /// # use payword::{BrokerId, Certificate, CertificateFields, CustomerId, MessageSigner};
+        /// # use ed25519_dalek::SigningKey;
+        /// # let (broker, customer) = (SigningKey::from_bytes(&[1; 32]), SigningKey::from_bytes(&[2; 32]));
+        /// # let broker_id = BrokerId::from_bytes([3; 32]);
+        /// # let cert = Certificate::issue(CertificateFields {
+        /// #     broker: broker_id, serial: 1,
+        /// #     customer: CustomerId::from_bytes([4; 16]), customer_key: customer.public_key(),
+        /// #     credit_limit: 1_000, valid_from: 0, expires: 100,
+        /// # }, &broker)?;
+        /// let vendor = VendorId::from_bytes([7; 32]);
+        /// let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([5; 16]), 10)?;
+        /// let mut wallet = RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([6; 32]), params, 0)?;
+        /// let commitment = Commitment::sign(CommitmentFields {
+        ///     certificate: cert.digest(), vendor, unit_value: 2, valid_from: 0, expires: 100,
+        ///     chain: wallet.committed_chain(), renewal: Some(wallet.renewal_key()),
+        /// }, &customer)?;
+        /// wallet.bind(&commitment)?;
+        /// let mut session = Session::open(vendor, &broker.public_key(), cert, commitment, 10, 0)?;
+        /// for _ in 0..35 {
+        ///     let out = wallet.pay()?;
+        ///     if let Some(link) = &out.link {
+        ///         session.renew(link, 10)?;
+        ///     }
+        ///     session.pay(&out.payment, 10)?;
+        /// }
+        /// let claim = session.cascade().expect("paid");
+        /// let mut b = Broker::new(broker_id, broker.public_key(), MemoryLedger::new(), 60);
+        /// let r = b.redeem_cascade(&claim, &vendor, 50)?;
+        /// assert_eq!((r.chains, r.units, r.owed), (4, 35, 70));
+        /// assert_eq!(b.redeem_cascade(&claim, &vendor, 50)?.owed, 0); // idempotent
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         pub fn redeem_cascade(
             &mut self,
             claim: &CascadeClaim,

@@ -520,7 +520,8 @@ impl Session {
     ///
     /// # Examples
     ///
-    /// See `tests/renew.rs` (`ots_key_reused_gives_a_proof`).
+    /// See `tests/renew.rs` (`ots_key_reused_gives_a_proof`), and
+    /// [`OtsReuseProof`](crate::renew::OtsReuseProof) for the proof.
     #[must_use]
     pub fn ots_reuse_proof(
         &self,
@@ -546,7 +547,8 @@ impl Session {
     ///
     /// # Examples
     ///
-    /// See `examples/digital_goods.rs`.
+    /// See [`Broker::redeem_cascade`](crate::Broker::redeem_cascade) and
+    /// `examples/digital_goods.rs`.
     #[must_use]
     pub fn cascade(&self) -> Option<crate::renew::CascadeClaim> {
         let current = match self.state.last() {
