@@ -11,7 +11,9 @@
 //! - [`FraudProof::Overspent`]: paywords released under plain commitments
 //!   worth more than the certificate's credit limit;
 //! - [`FraudProof::DomainOverspent`]: paywords released by the devices of a
-//!   domain account worth more than the per-device or the domain limit.
+//!   domain account worth more than the per-device or the domain limit;
+//! - [`FraudProof::CreditOverspent`]: debts in any mix of variants (plain
+//!   commitments, leaves, grants, devices) worth more than the credit limit.
 //!
 //! Every proof is built only from objects the customer signed (commitments,
 //! roots, grants), objects the broker signed (the certificate), Merkle paths
@@ -33,10 +35,12 @@ use crate::message::{Certificate, Commitment, CustomerId, Encode, read_body, wri
 use crate::multi::MAX_DEPTH;
 use crate::multi::domain::{DeviceCommitment, DomainCommitment, DomainOverspendProof};
 use crate::multi::grant::{RangeGrant, SharedCommitment};
-use crate::multi::merkle::{AuthPath, Leaf, MultiCommitment};
+use crate::multi::merkle::{AuthPath, Leaf, LeafOpening, MultiCommitment};
+use crate::session::ChainState;
 use crate::session::SessionError;
 use crate::sign::PublicKey;
 use crate::wire::{DecodeError, Reader, Writer};
+use crate::{PaymentBody, Payword};
 
 /// Wire type tag of [`FraudProof`].
 pub const TAG: u8 = 0x40;
@@ -56,6 +60,8 @@ pub mod kind {
     pub const OTS_REUSE: u8 = 5;
     /// [`FraudProof::DomainOverspent`](super::FraudProof::DomainOverspent).
     pub const DOMAIN_OVERSPENT: u8 = 4;
+    /// [`FraudProof::CreditOverspent`](super::FraudProof::CreditOverspent).
+    pub const CREDIT_OVERSPENT: u8 = 6;
 }
 
 /// Two grants over one shared commitment whose ranges overlap for different
@@ -130,6 +136,8 @@ pub enum FraudProof {
     OtsReuse(alloc::boxed::Box<crate::renew::OtsReuseProof>),
     /// Paywords of a domain's devices past the device or domain limit.
     DomainOverspent(DomainOverspendProof),
+    /// Debts in any variants past the credit limit.
+    CreditOverspent(CreditOverspendProof),
 }
 
 /// Why a [`FraudProof`] proves nothing.
@@ -186,6 +194,7 @@ impl FraudProof {
             Self::Overspent(p) => &p.certificate,
             Self::OtsReuse(p) => &p.certificate,
             Self::DomainOverspent(p) => &p.certificate,
+            Self::CreditOverspent(p) => &p.certificate,
         }
     }
 
@@ -205,6 +214,7 @@ impl FraudProof {
             Self::Overspent(_) => "overspent",
             Self::OtsReuse(_) => "one-time key reuse",
             Self::DomainOverspent(_) => "domain overspent",
+            Self::CreditOverspent(_) => "credit overspent",
         }
     }
 
@@ -265,7 +275,10 @@ impl FraudProof {
     ///   steps;
     /// - domain overspent: `2 + m` signature verifications for `m ≤`
     ///   [`MAX_PROOF_ENTRIES`] device commitments and at most `max_steps`
-    ///   chain steps.
+    ///   chain steps;
+    /// - credit overspent: per entry (at most [`MAX_PROOF_ENTRIES`]) 2 to 4
+    ///   signature verifications and at most 17 Merkle hashes, and at most
+    ///   `max_steps` chain steps.
     /// - one-time key reuse: 2 signature verifications and at most
     ///   [`MAX_CASCADE`](crate::renew::MAX_CASCADE) + 1 LM-OTS verifications.
     ///
@@ -298,6 +311,9 @@ impl FraudProof {
                 })?;
             }
             Self::DomainOverspent(p) => {
+                p.verify(broker_key, max_steps)?;
+            }
+            Self::CreditOverspent(p) => {
                 p.verify(broker_key, max_steps)?;
             }
         }
@@ -437,7 +453,9 @@ impl Encode for FraudProof {
                 * (DeviceCommitment::MAX_LEN + 2 + 36 * crate::MAX_DENOMINATIONS);
         let m = if eq > oc { eq } else { oc };
         let m = if m > os { m } else { os };
-        if m > dm { m } else { dm }
+        let m = if m > dm { m } else { dm };
+        let co = 2 + MAX_PROOF_ENTRIES as usize * Spend::MAX_LEN;
+        if m > co { m } else { co }
     };
 
     fn write_fields(&self, w: &mut Writer<'_>) {
@@ -479,6 +497,14 @@ impl Encode for FraudProof {
                 for (c, b) in &p.spent {
                     c.write(w);
                     write_body(b, w);
+                }
+            }
+            Self::CreditOverspent(p) => {
+                w.put_u8(kind::CREDIT_OVERSPENT);
+                p.certificate.write(w);
+                w.put_u16(count_of(p.spent.len()));
+                for s in &p.spent {
+                    s.write(w);
                 }
             }
         }
@@ -532,6 +558,18 @@ impl Encode for FraudProof {
                     spent,
                 }))
             }
+            kind::CREDIT_OVERSPENT => {
+                let certificate = Certificate::read(r)?;
+                let n = r.count("spends", MAX_PROOF_ENTRIES)?;
+                let mut spent = Vec::with_capacity(usize::from(n));
+                for _ in 0..n {
+                    spent.push(Spend::read(r)?);
+                }
+                Ok(Self::CreditOverspent(CreditOverspendProof {
+                    certificate,
+                    spent,
+                }))
+            }
             _ => Err(DecodeError::NonCanonical {
                 field: "proof kind",
             }),
@@ -547,5 +585,332 @@ impl fmt::Display for FraudProof {
             self.kind(),
             self.customer()
         )
+    }
+}
+
+/// One debt under a certificate, in any variant: the customer-signed objects
+/// and the highest paywords redeemed.
+#[allow(clippy::large_enum_variant)] // flat on purpose, like the messages
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spend {
+    /// A plain commitment.
+    Plain {
+        /// The commitment.
+        commitment: Commitment,
+        /// The highest paywords.
+        paid: PaymentBody,
+    },
+    /// A leaf of a Merkle commitment.
+    Leaf {
+        /// The signed root, the leaf and its path.
+        opening: LeafOpening,
+        /// The highest paywords.
+        paid: PaymentBody,
+    },
+    /// A range grant over a shared chain.
+    Grant {
+        /// The shared commitment.
+        commitment: SharedCommitment,
+        /// The grant.
+        grant: RangeGrant,
+        /// The highest payword.
+        paid: Payword,
+    },
+    /// A device commitment of a domain.
+    Device {
+        /// The customer-signed domain.
+        domain: DomainCommitment,
+        /// The device-signed commitment.
+        commitment: DeviceCommitment,
+        /// The highest paywords.
+        paid: PaymentBody,
+    },
+}
+
+/// What one spend is worth, and where its caps apply.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Valued {
+    pub(crate) key: crate::Digest,
+    pub(crate) value: u64,
+    /// `(root digest, total cap)` for a leaf.
+    pub(crate) root: Option<(crate::Digest, u64)>,
+    /// `(domain digest, device index, device limit, domain limit)`.
+    pub(crate) device: Option<(crate::Digest, u8, u64, u64)>,
+}
+
+/// The total of `items` with every signed cap applied: the leaves of a root
+/// at most its total cap, a device at most its limit, a domain at most its
+/// limit.
+pub(crate) fn capped_total<'a>(items: impl IntoIterator<Item = &'a Valued>) -> u64 {
+    use alloc::collections::BTreeMap;
+    let mut free: u64 = 0;
+    let mut roots: BTreeMap<crate::Digest, (u64, u64)> = BTreeMap::new();
+    let mut devices: BTreeMap<(crate::Digest, u8), (u64, u64)> = BTreeMap::new();
+    let mut domains: BTreeMap<crate::Digest, (u64, u64)> = BTreeMap::new();
+    for v in items {
+        match (v.root, v.device) {
+            (Some((root, total)), _) => {
+                let e = roots.entry(root).or_insert((0, total));
+                e.0 = e.0.saturating_add(v.value);
+            }
+            (None, Some((domain, device, device_limit, domain_limit))) => {
+                let e = devices.entry((domain, device)).or_insert((0, device_limit));
+                e.0 = e.0.saturating_add(v.value);
+                domains.entry(domain).or_insert((0, domain_limit));
+            }
+            (None, None) => free = free.saturating_add(v.value),
+        }
+    }
+    for ((domain, _), (sum, limit)) in &devices {
+        if let Some(d) = domains.get_mut(domain) {
+            d.0 = d.0.saturating_add((*sum).min(*limit));
+        }
+    }
+    roots
+        .values()
+        .chain(domains.values())
+        .fold(free, |t, (sum, cap)| t.saturating_add((*sum).min(*cap)))
+}
+
+impl Spend {
+    /// Checks the signatures behind this spend against `certificate` and its
+    /// paywords within `budget` chain steps; returns what it is worth (a
+    /// leaf at most its cap).
+    fn value(
+        &self,
+        broker_key: &PublicKey,
+        certificate: &Certificate,
+        budget: u32,
+    ) -> Result<(Valued, u64), FraudError> {
+        let bad = |e: SessionError| match e {
+            SessionError::Payment(crate::VerifyError::OverBudget { .. }) => FraudError::OverBudget,
+            e => FraudError::Invalid(e),
+        };
+        let multi_bad = |_| FraudError::Invalid(SessionError::BadCommitment);
+        match self {
+            Self::Plain { commitment, paid } => {
+                crate::session::check_signed(broker_key, certificate, commitment)?;
+                let f = commitment.fields();
+                let units = ChainState::new(&f.chain, None, budget)?
+                    .accept(paid)
+                    .map_err(bad)?;
+                Ok((
+                    Valued {
+                        key: commitment.digest(),
+                        value: units.saturating_mul(f.unit_value),
+                        root: None,
+                        device: None,
+                    },
+                    steps_of(paid),
+                ))
+            }
+            Self::Leaf { opening, paid } => {
+                opening.commitment.check(broker_key, certificate)?;
+                let key = opening.check_path().map_err(multi_bad)?;
+                let l = &opening.leaf;
+                let units = ChainState::new(&l.chain, None, budget)?
+                    .accept(paid)
+                    .map_err(bad)?;
+                let rf = opening.commitment.fields();
+                Ok((
+                    Valued {
+                        key,
+                        value: units.saturating_mul(l.unit_value).min(l.cap),
+                        root: Some((opening.commitment.digest(), rf.total_cap)),
+                        device: None,
+                    },
+                    steps_of(paid),
+                ))
+            }
+            Self::Grant {
+                commitment,
+                grant,
+                paid,
+            } => {
+                commitment.check(broker_key, certificate)?;
+                let id = commitment.digest();
+                grant
+                    .check_against(certificate, commitment, &id)
+                    .map_err(multi_bad)?;
+                if !grant.covers(paid.index()) {
+                    return Err(FraudError::Invalid(SessionError::WrongCommitment));
+                }
+                let sf = commitment.fields();
+                let g = grant.fields();
+                let chain = crate::CommittedChain::Single {
+                    params: sf.params,
+                    anchor: sf.anchor,
+                };
+                let start = PaymentBody::Single(Payword::new(g.from, g.start));
+                let units = ChainState::new(&chain, Some(&start), budget)?
+                    .accept(&PaymentBody::Single(*paid))
+                    .map_err(bad)?;
+                Ok((
+                    Valued {
+                        key: grant.digest(),
+                        value: units.saturating_mul(sf.unit_value),
+                        root: None,
+                        device: None,
+                    },
+                    u64::from(paid.index() - g.from),
+                ))
+            }
+            Self::Device {
+                domain,
+                commitment,
+                paid,
+            } => {
+                domain.check(broker_key, certificate)?;
+                let id = domain.digest();
+                commitment.check_in(domain, &id).map_err(multi_bad)?;
+                let f = commitment.fields();
+                let units = ChainState::new(&f.chain, None, budget)?
+                    .accept(paid)
+                    .map_err(bad)?;
+                let df = domain.fields();
+                Ok((
+                    Valued {
+                        key: commitment.digest(),
+                        value: units.saturating_mul(f.unit_value),
+                        root: None,
+                        device: Some((id, f.device, df.device_limit, df.domain_limit)),
+                    },
+                    steps_of(paid),
+                ))
+            }
+        }
+    }
+
+    fn write(&self, w: &mut Writer<'_>) {
+        match self {
+            Self::Plain { commitment, paid } => {
+                w.put_u8(1);
+                commitment.write(w);
+                write_body(paid, w);
+            }
+            Self::Leaf { opening, paid } => {
+                w.put_u8(2);
+                opening.write(w);
+                write_body(paid, w);
+            }
+            Self::Grant {
+                commitment,
+                grant,
+                paid,
+            } => {
+                w.put_u8(3);
+                commitment.write(w);
+                grant.write(w);
+                crate::message::write_payword(paid, w);
+            }
+            Self::Device {
+                domain,
+                commitment,
+                paid,
+            } => {
+                w.put_u8(4);
+                domain.write(w);
+                commitment.write(w);
+                write_body(paid, w);
+            }
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(match r.u8("spend kind")? {
+            1 => Self::Plain {
+                commitment: Commitment::read(r)?,
+                paid: read_body(r)?,
+            },
+            2 => Self::Leaf {
+                opening: LeafOpening::read(r)?,
+                paid: read_body(r)?,
+            },
+            3 => Self::Grant {
+                commitment: SharedCommitment::read(r)?,
+                grant: RangeGrant::read(r)?,
+                paid: crate::message::read_payword(r)?,
+            },
+            4 => Self::Device {
+                domain: DomainCommitment::read(r)?,
+                commitment: DeviceCommitment::read(r)?,
+                paid: read_body(r)?,
+            },
+            _ => {
+                return Err(DecodeError::NonCanonical {
+                    field: "spend kind",
+                });
+            }
+        })
+    }
+
+    /// Largest encoding of one spend.
+    const MAX_LEN: usize = 1 + {
+        let body = 2 + 36 * crate::MAX_DENOMINATIONS;
+        let plain = Commitment::MAX_LEN + body;
+        let leaf = LeafOpening::MAX_LEN + body;
+        let grant = SharedCommitment::MAX_LEN + RangeGrant::MAX_LEN + 36;
+        let device = DomainCommitment::MAX_LEN + DeviceCommitment::MAX_LEN + body;
+        let m = if plain > leaf { plain } else { leaf };
+        let m = if m > grant { m } else { grant };
+        if m > device { m } else { device }
+    };
+}
+
+fn steps_of(body: &PaymentBody) -> u64 {
+    match body {
+        PaymentBody::Single(p) => p.index().into(),
+        PaymentBody::Purse(p) => p.parts().map(|(_, q)| u64::from(q.index())).sum(),
+    }
+}
+
+/// Debts under one certificate, in any mix of variants, worth more than its
+/// credit limit.
+///
+/// A leaf counts at most its cap, the leaves of one root at most the root's
+/// total cap, a device at most its device limit and a domain at most its
+/// domain limit, so the total only counts what the customer's own signed
+/// limits allow: spending within every limit never verifies as fraud.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreditOverspendProof {
+    /// The customer's certificate.
+    pub certificate: Certificate,
+    /// The debts, each at most once.
+    pub spent: Vec<Spend>,
+}
+
+impl CreditOverspendProof {
+    /// Checks the proof; returns the total the debts are worth (above the
+    /// credit limit).
+    ///
+    /// # Cost
+    ///
+    /// At most [`MAX_PROOF_ENTRIES`] entries (checked first), each 1 to 3
+    /// signature verifications (plus the certificate's), at most 17 Merkle
+    /// hashes, and at most `max_steps` chain steps in total.
+    ///
+    /// # Errors
+    ///
+    /// [`FraudError`].
+    pub fn verify(&self, broker_key: &PublicKey, max_steps: u32) -> Result<u64, FraudError> {
+        if self.spent.len() > usize::from(MAX_PROOF_ENTRIES) {
+            return Err(FraudError::TooLarge);
+        }
+        let mut budget = max_steps;
+        let mut valued: Vec<Valued> = Vec::with_capacity(self.spent.len());
+        for s in &self.spent {
+            let (v, steps) = s.value(broker_key, &self.certificate, budget)?;
+            budget = budget.saturating_sub(u32::try_from(steps).unwrap_or(u32::MAX));
+            if valued.iter().any(|w| w.key == v.key) {
+                return Err(FraudError::Duplicate);
+            }
+            valued.push(v);
+        }
+        let total = capped_total(&valued);
+        if total > self.certificate.fields().credit_limit {
+            Ok(total)
+        } else {
+            Err(FraudError::NotFraud)
+        }
     }
 }

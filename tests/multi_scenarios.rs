@@ -777,8 +777,9 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     /// Honest grant traces: consecutive ranges to vendors, payments inside
-    /// them, claims in any order and repeated. Never a proof; every vendor
-    /// paid exactly; value conserved against the credit limit.
+    /// them, claims in any order and repeated. No proof while the customer
+    /// stays within the credit limit (past it, only a credit-overspend proof,
+    /// which verifies); value conserved against the credit limit.
     #[test]
     fn honest_grants_never_produce_a_proof(
         cuts in proptest::collection::vec(1u32..20, 1..5),
@@ -809,11 +810,13 @@ proptest! {
             if claims.is_empty() { break; }
             let (v, c) = &claims[k % claims.len()];
             let r = b.redeem_grant(c, &vendor(*v), NOW).unwrap();
-            prop_assert!(r.fraud.is_none());
+            check_honest(&w, &r.fraud, released, limit)?;
             total += r.owed;
         }
         for (v, c) in &claims {
-            total += b.redeem_grant(c, &vendor(*v), NOW).unwrap().owed;
+            let r = b.redeem_grant(c, &vendor(*v), NOW).unwrap();
+            check_honest(&w, &r.fraud, released, limit)?;
+            total += r.owed;
         }
         prop_assert_eq!(total, released.min(limit));
     }
@@ -840,6 +843,79 @@ proptest! {
             prop_assert_eq!(named, *w.customers[c].1.fields().customer.as_ref_id());
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// Merkle leaves with random caps under a random declared total: the
+    /// broker never pays past the total, and returns an overcommit proof
+    /// (which verifies) exactly when the caps redeemed sum past it.
+    #[test]
+    fn overcommit_proof_iff_caps_exceed_the_total(
+        caps in proptest::collection::vec(1u64..40, 1..6),
+        total in 1u64..120,
+        spend in proptest::collection::vec(1u32..40, 6),
+    ) {
+        let w = world(1, 1_000_000);
+        let (key, cert) = &w.customers[0];
+        let mut words = Vec::new();
+        let leaves: Vec<Leaf> = caps.iter().enumerate().map(|(v, &cap)| {
+            let (params, ws) = chain(0xa0 + v as u8, 40);
+            words.push(ws.clone());
+            Leaf { vendor: vendor(v as u8), unit_value: 1, cap, chain: single(params, &ws) }
+        }).collect();
+        let tree = MerkleTree::build(cert.digest(), ChainId::from_bytes([7; 16]), leaves).unwrap();
+        let mut f = tree.fields(NOW - 100, NOW + 1000);
+        f.total_cap = total;
+        let root = MultiCommitment::sign(f, key).unwrap();
+        let mut b = w.broker();
+        let mut owed = 0;
+        let mut caps_seen = 0;
+        for (j, &cap) in caps.iter().enumerate() {
+            let i = spend[j].min(cap as u32);
+            let claim = payword::LeafClaim {
+                certificate: *cert,
+                opening: tree.opening(&root, j as u32).unwrap(),
+                payment: pay(&tree.opening(&root, j as u32).unwrap().leaf_id(), words[j][i as usize]),
+            };
+            let r = match b.redeem_leaf(&claim, &vendor(j as u8), NOW) {
+                Ok(r) => r,
+                Err(e) => {
+                    // A leaf whose cap is above the total is refused outright.
+                    prop_assert_eq!(e, MultiError::CapOverTotal);
+                    prop_assert!(cap > total);
+                    continue;
+                }
+            };
+            caps_seen += cap;
+            owed += r.owed;
+            prop_assert_eq!(r.fraud.is_some(), caps_seen > total);
+            if let Some(p) = r.fraud {
+                prop_assert!(p.verify(&w.broker.public_key(), STEPS).is_ok());
+            }
+        }
+        prop_assert!(owed <= total);
+    }
+}
+
+/// A customer within the credit limit is never blamed; past it, only a
+/// verifying credit-overspend proof.
+fn check_honest(
+    w: &World,
+    fraud: &Option<FraudProof>,
+    released: u64,
+    limit: u64,
+) -> Result<(), TestCaseError> {
+    if let Some(p) = fraud {
+        prop_assert!(
+            released > limit,
+            "a proof against a customer within the limit"
+        );
+        prop_assert_eq!(p.kind(), "credit overspent");
+        prop_assert!(p.verify(&w.broker.public_key(), STEPS).is_ok());
+    }
+    Ok(())
 }
 
 /// Helper so the property reads naturally.
@@ -1058,4 +1134,70 @@ mod domain {
             assert!(r.fraud.is_none());
         }
     }
+}
+
+#[test]
+fn overspend_across_variants_is_caught() {
+    // Credit 100: a leaf pays 60, a grant 50 — 110 released.
+    let w = world(1, 100);
+    let (root, tree, words) = merkle(&w, 0, &[0], 100, 100, None);
+    let (s, ws) = shared(&w, 0, 100, 1);
+    let g = grant(&w, 0, &s, &ws, 1, 0, 100);
+    let mut b = w.broker();
+    let mut ls = leaf_session(&w, 0, &root, &tree, 0);
+    ls.pay(&pay(ls.leaf_id(), words[0][60]), NOW).unwrap();
+    let r = b
+        .redeem_leaf(&ls.claim().unwrap(), &vendor(0), NOW)
+        .unwrap();
+    assert_eq!((r.owed, r.fraud), (60, None));
+    let r = b
+        .redeem_grant(&grant_claim(&w, 0, &s, &g, ws[50]), &vendor(1), NOW)
+        .unwrap();
+    assert_eq!(r.owed, 40, "paid up to the credit limit");
+    let proof = r.fraud.expect("110 > 100");
+    assert_eq!(proof.kind(), "credit overspent");
+    let decoded = FraudProof::decode(&proof.to_bytes()).unwrap();
+    assert_eq!(decoded, proof);
+    assert_eq!(
+        decoded.verify(&w.broker.public_key(), STEPS),
+        Ok(CustomerId::from_bytes([0x40; 16]))
+    );
+    assert_eq!(
+        b.credit_overspend_proof(&w.customers[0].1),
+        Some(proof.clone())
+    );
+    // Without the grant the leaf alone is within the limit.
+    let FraudProof::CreditOverspent(mut p) = proof else {
+        panic!()
+    };
+    p.spent
+        .retain(|s| matches!(s, payword::fraud::Spend::Leaf { .. }));
+    assert_eq!(
+        FraudProof::CreditOverspent(p.clone()).verify(&w.broker.public_key(), STEPS),
+        Err(FraudError::NotFraud)
+    );
+    // A plain commitment the vendor signed itself over paywords it holds
+    // adds nothing: the proof no longer verifies.
+    let (params, cw) = chain(0x5a, 64);
+    let fake = Commitment::sign(
+        CommitmentFields {
+            certificate: w.customers[0].1.digest(),
+            vendor: vendor(1),
+            unit_value: 1000,
+            valid_from: NOW - 100,
+            expires: NOW + 1000,
+            chain: single(params, &cw),
+            renewal: None,
+        },
+        &SigningKey::from_bytes(&[0x99; 32]),
+    )
+    .unwrap();
+    p.spent.push(payword::fraud::Spend::Plain {
+        commitment: fake,
+        paid: PaymentBody::Single(cw[64]),
+    });
+    assert!(matches!(
+        FraudProof::CreditOverspent(p).verify(&w.broker.public_key(), STEPS),
+        Err(FraudError::Invalid(_))
+    ));
 }

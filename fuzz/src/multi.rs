@@ -73,6 +73,22 @@ pub fn leaf_opening(data: &[u8]) {
     }
 }
 
+/// A proof from one redemption is only ever a credit-overspend proof, for
+/// a customer who released more than the credit limit, and it verifies.
+fn check_credit_proof(fraud: Option<&FraudProof>, released: u64, limit: u64) {
+    if let Some(p) = fraud {
+        assert_eq!(p.kind(), "credit overspent", "unexpected proof {p:?}");
+        assert!(
+            released > limit,
+            "a proof against a customer within the limit"
+        );
+        assert!(
+            p.verify(&broker_key(), 1 << 16).is_ok(),
+            "the broker's own proof must verify"
+        );
+    }
+}
+
 /// `leaf_claim`: decode; redeem at a fresh broker: accepted only within the
 /// leaf cap and the total, idempotent, never with a proof (one leaf cannot
 /// overcommit).
@@ -87,7 +103,12 @@ pub fn leaf_claim(data: &[u8]) {
     if let Ok(r) = r {
         assert!(r.owed <= claim.opening.leaf.cap);
         assert!(r.owed <= claim.opening.commitment.fields().total_cap);
-        assert!(r.fraud.is_none());
+        let value = r.units.saturating_mul(claim.opening.leaf.unit_value);
+        check_credit_proof(
+            r.fraud.as_ref(),
+            value.min(claim.opening.leaf.cap),
+            claim.certificate.fields().credit_limit,
+        );
         let again = b
             .redeem_leaf(&claim, &vendor, NOW)
             .expect("accepted once, accepted again");
@@ -148,8 +169,9 @@ pub fn grant_claim(data: &[u8]) {
         let units = u64::from(claim.payword.index() - claim.grant.fields().from);
         assert_eq!(r.units, units);
         let value = units.saturating_mul(claim.commitment.fields().unit_value);
-        assert_eq!(r.owed, value.min(claim.certificate.fields().credit_limit));
-        assert!(r.fraud.is_none());
+        let limit = claim.certificate.fields().credit_limit;
+        assert_eq!(r.owed, value.min(limit));
+        check_credit_proof(r.fraud.as_ref(), value, limit);
         let again = b
             .redeem_grant(&claim, &vendor, NOW)
             .expect("accepted again");
@@ -245,6 +267,17 @@ struct Customer {
     released: [[u32; 2]; VENDORS],
     /// Claims the vendors took along the way (any may be presented).
     claims: Vec<(usize, Claim)>,
+}
+
+impl Customer {
+    /// Value released so far, over every vendor and variant.
+    fn released_value(&self) -> u64 {
+        (0..VENDORS)
+            .map(|v| {
+                u64::from(self.released[v][0]) * (1 + v as u64) + u64::from(self.released[v][1]) * 2
+            })
+            .sum()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -348,6 +381,7 @@ pub fn protocol_sim(data: &[u8]) {
         .collect();
     let mut broker = fresh_broker();
     let mut owed = [[[0u64; 2]; VENDORS]; CUSTOMERS];
+    #[allow(clippy::too_many_arguments)]
     fn redeem(
         broker: &mut Broker<MemoryLedger>,
         c: usize,
@@ -355,6 +389,8 @@ pub fn protocol_sim(data: &[u8]) {
         claim: &Claim,
         by: usize,
         owed: &mut [[[u64; 2]; VENDORS]; CUSTOMERS],
+        released: u64,
+        limit: u64,
     ) {
         let r = match claim {
             Claim::Leaf(cl) => broker.redeem_leaf(cl, &vendor(by), NOW + 5).map(|r| (0, r)),
@@ -368,11 +404,9 @@ pub fn protocol_sim(data: &[u8]) {
             return;
         }
         let (k, r) = r.expect("an honest claim is accepted");
-        assert!(
-            r.fraud.is_none(),
-            "a proof against an honest customer: {:?}",
-            r.fraud
-        );
+        // An honest customer within the limit is never blamed; past it,
+        // only by a credit-overspend proof that verifies.
+        check_credit_proof(r.fraud.as_ref(), released, limit);
         owed[c][v][k] += r.owed;
     }
     for _ in 0..64 {
@@ -429,7 +463,8 @@ pub fn protocol_sim(data: &[u8]) {
                 }
                 let (cv, cl) = cu.claims[usize::from(arg) % cu.claims.len()].clone();
                 let by = if ch.u8().is_multiple_of(4) { v } else { cv };
-                redeem(&mut broker, c, cv, &cl, by, &mut owed);
+                let (released, limit) = (cu.released_value(), cu.cert.fields().credit_limit);
+                redeem(&mut broker, c, cv, &cl, by, &mut owed, released, limit);
             }
         }
     }
@@ -445,7 +480,9 @@ pub fn protocol_sim(data: &[u8]) {
                     .map(|c| Claim::Grant(Box::new(c))),
             ];
             for cl in last.into_iter().flatten() {
-                redeem(&mut broker, c, v, &cl, v, &mut owed);
+                let cu = &customers[c];
+                let (released, limit) = (cu.released_value(), cu.cert.fields().credit_limit);
+                redeem(&mut broker, c, v, &cl, v, &mut owed, released, limit);
             }
         }
         let cu = &customers[c];
@@ -711,11 +748,32 @@ pub fn seeds() -> Vec<crate::corpus::Seed> {
             spent: vec![(device_commitment, single(25, chains[0].word(25)))],
         }),
     ];
+    let proofs = [
+        proofs[0].clone(),
+        proofs[1].clone(),
+        proofs[2].clone(),
+        proofs[3].clone(),
+        FraudProof::CreditOverspent(payword::fraud::CreditOverspendProof {
+            certificate: cert,
+            spent: vec![
+                payword::fraud::Spend::Leaf {
+                    opening,
+                    paid: single(5, chains[1].word(5)),
+                },
+                payword::fraud::Spend::Grant {
+                    commitment: shared,
+                    grant: g1,
+                    paid: Payword::new(20, shared_chain.word(20)),
+                },
+            ],
+        }),
+    ];
     let names = [
         "equivocation",
         "overcommit",
         "overspent-empty",
         "domain-overspent",
+        "credit-overspent",
     ];
     let mut out: Vec<crate::corpus::Seed> = vec![
         ("multi_commitment", "three-leaves".into(), root.to_bytes()),

@@ -274,7 +274,7 @@ pub struct DeviceCommitmentFields {
 ///
 /// # Examples
 ///
-/// See `tests/multi_scenarios.rs`.
+/// See [`DeviceSession`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DeviceCommitment {
     fields: DeviceCommitmentFields,
@@ -469,7 +469,36 @@ fn check_chain(
 ///
 /// # Examples
 ///
-/// See `tests/multi_scenarios.rs`.
+/// ```
+/// # use ed25519_dalek::SigningKey;
+/// # use payword::*;
+/// # let broker = SigningKey::from_bytes(&[1; 32]);
+/// # let customer = SigningKey::from_bytes(&[2; 32]);
+/// # let cert = Certificate::issue(CertificateFields {
+/// #     broker: BrokerId::from_bytes([1; 32]), serial: 1,
+/// #     customer: CustomerId::from_bytes([3; 16]), customer_key: customer.public_key(),
+/// #     credit_limit: 1000, valid_from: 0, expires: 100 }, &broker)?;
+/// let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([4; 16]), 100)?;
+/// let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([5; 32]), params)?;
+/// let vendor = VendorId::from_bytes([7; 32]);
+/// let phone = SigningKey::from_bytes(&[8; 32]);
+/// let domain = DomainCommitment::sign(DomainCommitmentFields::new(
+///     cert.digest(), ChainId::from_bytes([9; 16]), 500, 200, 0, 100, &[phone.public_key()])?,
+///     &customer)?;
+/// let commitment = DeviceCommitment::sign(DeviceCommitmentFields {
+///     domain: domain.digest(),
+///     device: 0,
+///     vendor,
+///     unit_value: 1,
+///     valid_from: 0,
+///     expires: 100,
+///     chain: CommittedChain::Single { params, anchor: wallet.anchor() },
+/// }, &phone)?;
+/// let mut s = DeviceSession::open(vendor, &broker.public_key(), cert, domain, commitment, 50, 0)?;
+/// let p = wallet.next().ok_or("empty")?;
+/// assert_eq!(s.pay(&Payment::new(*s.commitment_digest(), PaymentBody::Single(p)), 50)?, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct DeviceSession {
     certificate: Certificate,
@@ -739,10 +768,10 @@ impl<L: Ledger> Broker<L> {
             &cert_id,
             &id,
         );
-        let owed = value
+        let capped = value
             .min(df.device_limit.saturating_sub(device_credited))
-            .min(df.domain_limit.saturating_sub(domain_credited))
-            .min(available);
+            .min(df.domain_limit.saturating_sub(domain_credited));
+        let owed = capped.min(available);
         self.multi.keys.insert(
             id,
             KeyEntry {
@@ -769,7 +798,13 @@ impl<L: Ledger> Broker<L> {
         entry.commitments.entry(id).or_insert(*commitment);
         self.multi.credit(&cert_id, owed);
         self.multi.use_reservation(&cert_id, &id, owed);
-        let fraud = self.domain_overspend_proof(&domain_id, f.device);
+        let fraud = self
+            .domain_overspend_proof(&domain_id, f.device)
+            .or_else(|| {
+                (capped > available)
+                    .then(|| self.credit_overspend_proof(certificate))
+                    .flatten()
+            });
         Ok(MultiRedemption {
             key: id,
             owed,

@@ -18,6 +18,8 @@
 //! it down to the anchor. The anchor fixes `w_0`, which a grant starting at 0
 //! must carry.
 
+use alloc::vec::Vec;
+
 use super::{
     KeyEntry, MultiError, MultiRedemption, check_customer_signed, read_validity, signed_digest, tag,
 };
@@ -433,7 +435,42 @@ impl Encode for GrantClaim {
 ///
 /// # Examples
 ///
-/// See `tests/multi_scenarios.rs`.
+/// ```
+/// # use ed25519_dalek::SigningKey;
+/// # use payword::*;
+/// # let broker = SigningKey::from_bytes(&[1; 32]);
+/// # let customer = SigningKey::from_bytes(&[2; 32]);
+/// # let cert = Certificate::issue(CertificateFields {
+/// #     broker: BrokerId::from_bytes([1; 32]), serial: 1,
+/// #     customer: CustomerId::from_bytes([3; 16]), customer_key: customer.public_key(),
+/// #     credit_limit: 1000, valid_from: 0, expires: 100 }, &broker)?;
+/// let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([4; 16]), 100)?;
+/// let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([5; 32]), params)?;
+/// let vendor = VendorId::from_bytes([7; 32]);
+/// let shared = SharedCommitment::sign(SharedCommitmentFields {
+///     certificate: cert.digest(),
+///     unit_value: 1,
+///     valid_from: 0,
+///     expires: 100,
+///     params,
+///     anchor: wallet.anchor(),
+/// }, &customer)?;
+/// let words: Vec<Payword> = wallet.by_ref().take(20).collect(); // w_1..=w_20
+/// // Indexes (10, 20] belong to `vendor`; w_10 is the word below them.
+/// let grant = RangeGrant::sign(RangeGrantFields {
+///     commitment: shared.digest(),
+///     vendor,
+///     from: 10,
+///     to: 20,
+///     start: *words[9].word(),
+/// }, &customer)?;
+/// let mut s = GrantSession::open(vendor, &broker.public_key(), cert, shared, grant, 50, 0)?;
+/// let id = *s.grant_id();
+/// let pay = |p: Payword| Payment::new(id, PaymentBody::Single(p));
+/// assert_eq!(s.pay(&pay(words[14]), 50)?, 5); // w_15: 5 units past w_10
+/// assert!(s.pay(&pay(words[5]), 50).is_err()); // w_6 is not in (10, 20]
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct GrantSession {
     certificate: Certificate,
@@ -543,6 +580,15 @@ impl GrantSession {
     }
 }
 
+/// What the broker keeps per shared commitment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SharedEntry {
+    pub(crate) certificate: Certificate,
+    pub(crate) commitment: SharedCommitment,
+    /// Grants redeemed under it, in the order first seen.
+    pub(crate) grants: Vec<RangeGrant>,
+}
+
 impl<L: Ledger> Broker<L> {
     /// Redeems a grant claim presented by `vendor` at `now`.
     ///
@@ -599,7 +645,12 @@ impl<L: Ledger> Broker<L> {
             .ok_or(MultiError::Overflow)?;
         let id = grant.digest();
         let mut equivocation = None;
-        for other in self.multi.shared.get(&shared_id).into_iter().flatten() {
+        let seen = self
+            .multi
+            .shared
+            .get(&shared_id)
+            .map(|e| e.grants.as_slice());
+        for other in seen.into_iter().flatten() {
             if other.overlaps(grant) && other.digest() != id {
                 if other.fields.vendor == *vendor {
                     return Err(MultiError::GrantOverlap);
@@ -651,10 +702,24 @@ impl<L: Ledger> Broker<L> {
             },
         );
         if previous.is_none() {
-            self.multi.shared.entry(shared_id).or_default().push(*grant);
+            self.multi
+                .shared
+                .entry(shared_id)
+                .or_insert_with(|| SharedEntry {
+                    certificate: *certificate,
+                    commitment: *commitment,
+                    grants: Vec::new(),
+                })
+                .grants
+                .push(*grant);
         }
         self.multi.credit(&cert_id, owed);
         self.multi.use_reservation(&cert_id, &id, owed);
+        let fraud = fraud.or_else(|| {
+            (value > available)
+                .then(|| self.credit_overspend_proof(certificate))
+                .flatten()
+        });
         Ok(MultiRedemption {
             key: id,
             owed,

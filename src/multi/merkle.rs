@@ -737,7 +737,35 @@ impl MerkleTree {
 ///
 /// # Examples
 ///
-/// See `examples/multi_merchant.rs`.
+/// ```
+/// # use ed25519_dalek::SigningKey;
+/// # use payword::*;
+/// # let broker = SigningKey::from_bytes(&[1; 32]);
+/// # let customer = SigningKey::from_bytes(&[2; 32]);
+/// # let cert = Certificate::issue(CertificateFields {
+/// #     broker: BrokerId::from_bytes([1; 32]), serial: 1,
+/// #     customer: CustomerId::from_bytes([3; 16]), customer_key: customer.public_key(),
+/// #     credit_limit: 1000, valid_from: 0, expires: 100 }, &broker)?;
+/// let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([4; 16]), 100)?;
+/// let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([5; 32]), params)?;
+/// let vendor = VendorId::from_bytes([7; 32]);
+/// let leaf = Leaf {
+///     vendor,
+///     unit_value: 2,
+///     cap: 50,
+///     chain: CommittedChain::Single { params, anchor: wallet.anchor() },
+/// };
+/// let tree = MerkleTree::build(cert.digest(), ChainId::from_bytes([6; 16]), vec![leaf])?;
+/// let root = MultiCommitment::sign(tree.fields(0, 100), &customer)?;
+/// let opening = tree.opening(&root, 0).ok_or("no leaf")?;
+/// let mut s = LeafSession::open(vendor, &broker.public_key(), cert, opening, 50, 0)?;
+/// let p = wallet.next().ok_or("empty")?;
+/// assert_eq!(s.pay(&Payment::new(*s.leaf_id(), PaymentBody::Single(p)), 50)?, 2);
+/// assert!(s.claim().is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// The whole protocol with three vendors is in `examples/multi_merchant.rs`.
 #[derive(Clone, Debug)]
 pub struct LeafSession {
     certificate: Certificate,
@@ -947,10 +975,10 @@ impl<L: Ledger> Broker<L> {
             &cert_id,
             &id,
         );
-        let owed = value
+        let capped = value
             .min(leaf.cap.saturating_sub(leaf_credited))
-            .min(rf.total_cap.saturating_sub(root_credited))
-            .min(available);
+            .min(rf.total_cap.saturating_sub(root_credited));
+        let owed = capped.min(available);
         self.multi.keys.insert(
             id,
             KeyEntry {
@@ -976,11 +1004,16 @@ impl<L: Ledger> Broker<L> {
             .or_insert((*leaf, opening.path));
         self.multi.credit(&cert_id, owed);
         self.multi.use_reservation(&cert_id, &id, owed);
+        let fraud = self.overcommit_proof(&root_id).or_else(|| {
+            (capped > available)
+                .then(|| self.credit_overspend_proof(certificate))
+                .flatten()
+        });
         Ok(MultiRedemption {
             key: id,
             owed,
             units,
-            fraud: self.overcommit_proof(&root_id),
+            fraud,
         })
     }
 

@@ -39,7 +39,6 @@
 //! layouts (tags `0x20`–`0x26`) in `docs/WIRE.md`.
 
 use alloc::collections::BTreeMap;
-use alloc::vec::Vec;
 use core::fmt;
 
 use crate::message::Certificate;
@@ -47,6 +46,7 @@ use crate::session::SessionError;
 use crate::sign::{Digest, PublicKey, message_digest};
 use crate::wire::{DecodeError, Reader, Writer};
 
+mod credit;
 pub mod domain;
 pub mod grant;
 pub mod merkle;
@@ -259,7 +259,7 @@ pub struct MultiState {
     /// Per signed Merkle root: value credited and the leaves seen.
     pub(crate) roots: BTreeMap<Digest, merkle::RootEntry>,
     /// Per shared commitment: the grants redeemed.
-    pub(crate) shared: BTreeMap<Digest, Vec<grant::RangeGrant>>,
+    pub(crate) shared: BTreeMap<Digest, grant::SharedEntry>,
     /// Value credited per certificate through leaves and grants.
     pub(crate) credited: BTreeMap<Digest, u64>,
     /// Per reserved key: certificate, amount left, expiry.
