@@ -54,14 +54,14 @@ pub mod targets {
     };
     pub use crate::ledger::broker_ledger;
     pub use crate::multi::{
-        device_claim, domain_commitment, fraud_proof, grant_claim, leaf_claim, leaf_opening,
-        multi_commitment, protocol_sim, range_grant, reservation, shared_commitment,
+        device_claim, device_commitment, domain_commitment, fraud_proof, grant_claim, leaf_claim,
+        leaf_opening, multi_commitment, protocol_sim, range_grant, reservation, shared_commitment,
     };
     pub use crate::renew::{cascade_claim, renewal_link};
     pub use crate::vendor::vendor_session;
 
     /// Every target by name, for replaying files.
-    pub const ALL: [(&str, fn(&[u8])); 22] = [
+    pub const ALL: [(&str, fn(&[u8])); 23] = [
         ("certificate", certificate),
         ("commitment", commitment),
         ("payment", payment),
@@ -80,6 +80,7 @@ pub mod targets {
         ("reservation", reservation),
         ("domain_commitment", domain_commitment),
         ("device_claim", device_claim),
+        ("device_commitment", device_commitment),
         ("fraud_proof", fraud_proof),
         ("protocol_sim", protocol_sim),
         ("renewal_link", renewal_link),

@@ -201,6 +201,20 @@ pub fn domain_commitment(data: &[u8]) {
     assert_eq!(signed.digest(), d.digest());
 }
 
+/// `device_commitment`: decode; the content re-signs; the device index is
+/// below the maximum.
+pub fn device_commitment(data: &[u8]) {
+    let Some(c) = decode::<payword::DeviceCommitment>(data) else {
+        return;
+    };
+    let f = *c.fields();
+    assert!(usize::from(f.device) < payword::multi::domain::MAX_DEVICES);
+    assert!(f.unit_value >= 1 && f.valid_from <= f.expires);
+    let signed =
+        payword::DeviceCommitment::sign(f, customer_signer(1)).expect("decoded fields sign");
+    assert_eq!(signed.digest(), c.digest());
+}
+
 /// `device_claim`: decode; redeem at a fresh broker: never more than the
 /// device limit, the domain limit or the credit limit; idempotent; a single
 /// claim carries a proof only if it passes a limit, and then the proof
@@ -801,6 +815,11 @@ pub fn seeds() -> Vec<crate::corpus::Seed> {
         ),
         ("reservation", "basic".into(), reservation.to_bytes()),
         ("domain_commitment", "two-devices".into(), dom.to_bytes()),
+        (
+            "device_commitment",
+            "device-0".into(),
+            device_commitment.to_bytes(),
+        ),
         ("device_claim", "within".into(), device_claim(10).to_bytes()),
         (
             "device_claim",
