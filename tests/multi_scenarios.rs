@@ -723,6 +723,30 @@ fn reservations_never_exceed_the_credit_limit() {
         r.owed, 600,
         "a reservation is honoured whatever else was spent"
     );
+    assert_eq!(
+        b.multi().reserved(&cert.digest()),
+        0,
+        "both reservations used up"
+    );
+}
+
+#[test]
+fn expired_reservations_return_their_credit() {
+    let w = world(1, 1000);
+    let cert = &w.customers[0].1;
+    let mut b = w.broker();
+    let key = |k: u8| payword::Digest::from_bytes([k; 32]);
+    b.reserve(cert, key(1), vendor(1), 800, NOW, NOW + 10, &w.broker)
+        .unwrap();
+    assert_eq!(
+        b.reserve(cert, key(2), vendor(2), 300, NOW, NOW + 10, &w.broker),
+        Err(MultiError::OverCredit)
+    );
+    assert_eq!(b.release_expired(NOW + 5), 0, "not expired yet");
+    assert_eq!(b.release_expired(NOW + 11), 1);
+    assert_eq!(b.multi().reserved(&cert.digest()), 0);
+    b.reserve(cert, key(2), vendor(2), 300, NOW + 11, NOW + 20, &w.broker)
+        .unwrap();
 }
 
 /// The honest run: 3 customers × 3 vendors × 10,000 payments under Merkle

@@ -238,6 +238,15 @@ pub(crate) fn check_customer_signed(
     Ok(())
 }
 
+impl<L: crate::Ledger> crate::Broker<L> {
+    /// The state of the multi-merchant variants: credit used by leaves,
+    /// grants and devices, and reservations outstanding.
+    #[must_use]
+    pub const fn multi(&self) -> &MultiState {
+        &self.multi
+    }
+}
+
 /// What the broker keeps per leaf or grant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct KeyEntry {
@@ -252,6 +261,18 @@ pub(crate) struct KeyEntry {
 /// The broker's state for the multi-merchant variants. In memory; it sits
 /// next to the [`Ledger`](crate::Ledger) of plain commitments and shares
 /// each certificate's credit limit with it.
+///
+/// # Examples
+///
+/// ```
+/// use payword::{Broker, BrokerId, Digest, MemoryLedger, PublicKey};
+///
+/// let broker: Broker = Broker::new(
+///     BrokerId::from_bytes([1; 32]), PublicKey::ed25519([2; 32]), MemoryLedger::new(), 60);
+/// let cert = Digest::from_bytes([3; 32]);
+/// assert_eq!(broker.multi().credited(&cert), 0);
+/// assert_eq!(broker.multi().reserved(&cert), 0);
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct MultiState {
     /// Per leaf id / grant digest.
