@@ -169,6 +169,8 @@ pub enum RenewError {
     /// The wallet is not bound to a signed commitment yet, or the commitment
     /// does not commit to the wallet's chain and key.
     Unbound,
+    /// The two links of a reuse proof are one and the same link.
+    SameLink,
     /// The persisted wallet state is older than the caller's monotonic
     /// counter: it was replayed.
     StaleState {
@@ -199,6 +201,7 @@ impl fmt::Display for RenewError {
             Self::Chain(e) => write!(f, "chain error: {e}"),
             Self::Threshold => f.write_str("renewal threshold must be below the chain length"),
             Self::Unbound => f.write_str("wallet is not bound to its commitment"),
+            Self::SameLink => f.write_str("the two links are the same link"),
             Self::StaleState { sequence, counter } => write!(
                 f,
                 "stale wallet state: sequence {sequence} is below the counter {counter}"
@@ -1319,7 +1322,9 @@ mod with_alloc {
     impl OtsReuseProof {
         /// Checks the proof: the certificate and commitment verify, the
         /// `path` links verify one after the other from the commitment, and
-        /// `first` and `second` are different links that both continue the
+        /// `first` and `second` are different links (in content, or only in
+        /// their signature: the same link signed again with another
+        /// randomizer also reveals more of the key) that both continue the
         /// last chain of the path and both verify under its one-time key.
         /// Returns the generation of the key that signed twice.
         ///
@@ -1332,7 +1337,7 @@ mod with_alloc {
         /// # Errors
         ///
         /// [`RenewError`] naming the first check that failed;
-        /// [`RenewError::WrongPrevious`] if the two links are the same.
+        /// [`RenewError::SameLink`] if the two links are the same.
         ///
         /// # Examples
         ///
@@ -1352,11 +1357,10 @@ mod with_alloc {
                 previous = link.digest();
                 key = link.fields.key;
             }
-            let (a, b) = (self.first.digest(), self.second.digest());
-            if self.first.fields.previous != previous
-                || self.second.fields.previous != previous
-                || a == b
-            {
+            if self.first == self.second {
+                return Err(RenewError::SameLink);
+            }
+            if self.first.fields.previous != previous || self.second.fields.previous != previous {
                 return Err(RenewError::WrongPrevious);
             }
             self.first.verify(&key)?;
@@ -1755,7 +1759,7 @@ mod with_alloc {
             // differently: the one-time key signed twice.
             for (i, r) in claim.renewals.iter().enumerate() {
                 if let Some(known) = self.ledger.link(&r.link.fields.previous)
-                    && known.fields != r.link.fields
+                    && known != r.link
                 {
                     return Err(CascadeError::OtsReuse(alloc::boxed::Box::new(
                         OtsReuseProof {

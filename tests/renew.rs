@@ -354,8 +354,19 @@ fn ots_key_reused_gives_a_proof() {
     };
     assert_eq!(
         same.verify(&w.broker.public_key()),
-        Err(RenewError::WrongPrevious)
+        Err(RenewError::SameLink)
     );
+    // The same content signed again with another randomizer is a reuse too.
+    let resigned = RenewalLink::sign(
+        *links[1].fields(),
+        derived_ots_key(&seed1, &id1, 1),
+        &mut rng(),
+    )
+    .unwrap();
+    assert_ne!(resigned, links[1]);
+    assert_eq!(s.renew(&resigned, NOW), Err(RenewError::OtsReuse));
+    let p2 = s.ots_reuse_proof(&resigned).unwrap();
+    assert_eq!(p2.verify(&w.broker.public_key()), Ok(1));
     // The same evidence as a crate-wide fraud proof.
     let fraud = payword::FraudProof::OtsReuse(Box::new(proof.clone()));
     assert_eq!(fraud.kind(), "one-time key reuse");
@@ -1051,6 +1062,7 @@ fn c_send_sync_and_good_errors() {
         RenewError::Session(SessionError::Expired),
         RenewError::Threshold,
         RenewError::Unbound,
+        RenewError::SameLink,
         RenewError::StaleState {
             sequence: 1,
             counter: 2,
