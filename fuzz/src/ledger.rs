@@ -357,11 +357,15 @@ impl World {
             .iter()
             .copied()
             .filter(|&(j, p)| {
-                !recorded || last[usize::from(j)] == 0 || p.index() > last[usize::from(j)]
+                // Index 0 is the anchor: it pays nothing and is never new.
+                p.index() > 0
+                    && (!recorded
+                        || last[usize::from(j)] == 0
+                        || p.index() > last[usize::from(j)])
             })
             .collect();
         let units_before = m.funds.units(&last[..usize::from(m.funds.denominations())]);
-        if recorded && newer.is_empty() {
+        if newer.is_empty() {
             let expected = Expected {
                 owed: 0,
                 units: units_before,
@@ -448,7 +452,11 @@ impl World {
                 };
                 assert_eq!(got, x, "claim {:?}", claim.parts);
                 let progressed = self.commits[claim.commit].last() != last;
-                self.commits[claim.commit].last = Some(last);
+                // A claim of nothing new leaves an unredeemed commitment
+                // without a ledger entry.
+                if progressed || self.commits[claim.commit].last.is_some() {
+                    self.commits[claim.commit].last = Some(last);
+                }
                 self.certs[ci].credited += r.owed;
                 self.owed_total += r.owed;
                 let released = self.released(ci);
