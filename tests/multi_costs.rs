@@ -448,3 +448,13 @@ fn domain_accounts() {
         assert_eq!(claim.to_bytes().len(), 611 + 33 * usize::from(m));
     }
 }
+
+/// Customer storage with optimal pebbling: ⌈log₂ n⌉ words per chain; the
+/// per-vendor variants keep k chains, the shared chain one.
+#[test]
+fn customer_words_stored() {
+    let per_chain = payword::Pebbler::<Sha256>::new(&ChainSeed::from_bytes([1; 32]), params(1))
+        .unwrap()
+        .stored_words();
+    assert_eq!(per_chain, 10, "⌈log₂ 1000⌉ words per chain");
+}

@@ -750,51 +750,73 @@ fn expired_reservations_return_their_credit() {
 }
 
 /// The honest run: 3 customers × 3 vendors × 10,000 payments under Merkle
-/// commitments, batch claims shuffled and duplicated at the broker.
+/// commitments and another 10,000 under range grants of one shared chain
+/// per customer; batch claims shuffled and duplicated at the broker.
 #[test]
 fn honest_three_by_three_by_ten_thousand() {
     const PAYMENTS: u32 = 10_000;
     const BATCH: u32 = 1_000;
+    enum Claim {
+        Leaf(payword::LeafClaim),
+        Grant(GrantClaim),
+    }
     let w = world(3, 1_000_000);
     let mut claims = Vec::new();
     let mut expected = [[0u64; 3]; 3];
     for (c, row) in expected.iter_mut().enumerate() {
         let (root, tree, words) =
             merkle(&w, c, &[0, 1, 2], PAYMENTS, u64::from(PAYMENTS) * 2, None);
+        let (sc, ws) = shared(&w, c, 3 * PAYMENTS, 1);
         for v in 0..3u32 {
             let mut s = leaf_session(&w, c, &root, &tree, v);
+            let from = v * PAYMENTS;
+            let g = grant(&w, c, &sc, &ws, v as u8, from, from + PAYMENTS);
+            let mut gs = GrantSession::open(
+                vendor(v as u8),
+                &w.broker.public_key(),
+                w.customers[c].1,
+                sc,
+                g,
+                NOW,
+                SKEW,
+            )
+            .unwrap();
             for i in 1..=PAYMENTS {
                 assert_eq!(
                     s.pay(&pay(s.leaf_id(), words[v as usize][i as usize]), NOW),
                     Ok(1)
                 );
+                assert_eq!(
+                    gs.pay(&pay(gs.grant_id(), ws[(from + i) as usize]), NOW),
+                    Ok(1)
+                );
                 if i % BATCH == 0 {
-                    claims.push((v as u8, s.claim().unwrap()));
+                    claims.push((c, v as u8, Claim::Leaf(s.claim().unwrap())));
+                    claims.push((c, v as u8, Claim::Grant(gs.claim().unwrap())));
                 }
             }
-            row[v as usize] = s.value_paid();
+            row[v as usize] = s.value_paid() + gs.units_paid();
         }
     }
     // Shuffle (a fixed permutation) and duplicate.
-    let mut all: Vec<_> = claims.iter().chain(claims.iter()).cloned().collect();
+    let mut all: Vec<_> = claims.iter().chain(claims.iter()).collect();
     let len = all.len();
     for i in 0..len {
         all.swap(i, (i * 7919 + 13) % len);
     }
     let mut b = w.broker();
     let mut owed = [[0u64; 3]; 3];
-    for (v, claim) in &all {
-        let r = b.redeem_leaf(claim, &vendor(*v), NOW + 1100).unwrap();
+    for (c, v, claim) in all {
+        let r = match claim {
+            Claim::Leaf(cl) => b.redeem_leaf(cl, &vendor(*v), NOW + 1100),
+            Claim::Grant(cl) => b.redeem_grant(cl, &vendor(*v), NOW + 1100),
+        }
+        .unwrap();
         assert!(r.fraud.is_none(), "an honest run produced a proof");
-        let c = w
-            .customers
-            .iter()
-            .position(|(_, cert)| *cert == claim.certificate)
-            .unwrap();
-        owed[c][*v as usize] += r.owed;
+        owed[*c][usize::from(*v)] += r.owed;
     }
     assert_eq!(owed, expected);
-    assert_eq!(owed, [[u64::from(PAYMENTS); 3]; 3]);
+    assert_eq!(owed, [[2 * u64::from(PAYMENTS); 3]; 3]);
 }
 
 proptest! {
