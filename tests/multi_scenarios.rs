@@ -757,8 +757,8 @@ fn honest_three_by_three_by_ten_thousand() {
     const PAYMENTS: u32 = 10_000;
     const BATCH: u32 = 1_000;
     enum Claim {
-        Leaf(payword::LeafClaim),
-        Grant(GrantClaim),
+        Leaf(Box<payword::LeafClaim>),
+        Grant(Box<GrantClaim>),
     }
     let w = world(3, 1_000_000);
     let mut claims = Vec::new();
@@ -791,8 +791,8 @@ fn honest_three_by_three_by_ten_thousand() {
                     Ok(1)
                 );
                 if i % BATCH == 0 {
-                    claims.push((c, v as u8, Claim::Leaf(s.claim().unwrap())));
-                    claims.push((c, v as u8, Claim::Grant(gs.claim().unwrap())));
+                    claims.push((c, v as u8, Claim::Leaf(Box::new(s.claim().unwrap()))));
+                    claims.push((c, v as u8, Claim::Grant(Box::new(gs.claim().unwrap()))));
                 }
             }
             row[v as usize] = s.value_paid() + gs.units_paid();
