@@ -1247,3 +1247,62 @@ fn overspend_across_variants_is_caught() {
         Err(FraudError::Invalid(_))
     ));
 }
+
+/// The byte offsets documented in docs/WIRE.md.
+#[test]
+fn wire_offsets_match_the_docs() {
+    let w = world(1, 1000);
+    let (root, tree, _) = merkle(&w, 0, &[0, 1, 2], 10, 10, None);
+    let b = root.to_bytes();
+    assert_eq!(b.len(), 175);
+    assert_eq!(b[0], 0x20);
+    assert_eq!(&b[2..34], w.customers[0].1.digest().as_bytes());
+    assert_eq!(&b[50..54], &3u32.to_be_bytes());
+    assert_eq!(&b[54..62], &30u64.to_be_bytes());
+    assert_eq!(&b[78..110], root.fields().root.as_bytes());
+    let o = tree.opening(&root, 2).unwrap().to_bytes();
+    assert_eq!((o[0], &o[2..177]), (0x21, &b[..]));
+    assert_eq!(&o[177..181], &2u32.to_be_bytes());
+    assert_eq!(&o[181..213], vendor(2).as_bytes());
+    assert_eq!(o[181 + 102], 2, "path length = depth");
+    assert_eq!(o.len(), 284 + 64);
+    let (s, ws) = shared(&w, 0, 100, 3);
+    let sb = s.to_bytes();
+    assert_eq!((sb[0], sb.len()), (0x23, 176));
+    assert_eq!(&sb[34..42], &3u64.to_be_bytes());
+    assert_eq!(&sb[75..79], &100u32.to_be_bytes());
+    assert_eq!(&sb[79..111], ws[0].word().as_bytes());
+    let g = grant(&w, 0, &s, &ws, 1, 40, 60).to_bytes();
+    assert_eq!((g[0], g.len()), (0x24, 171));
+    assert_eq!(&g[2..34], s.digest().as_bytes());
+    assert_eq!(&g[66..70], &40u32.to_be_bytes());
+    assert_eq!(&g[70..74], &60u32.to_be_bytes());
+    assert_eq!(&g[74..106], ws[40].word().as_bytes());
+    let cert = &w.customers[0].1;
+    let r = w
+        .broker()
+        .reserve(
+            cert,
+            payword::Digest::from_bytes([5; 32]),
+            vendor(1),
+            77,
+            NOW,
+            NOW + 9,
+            &w.broker,
+        )
+        .unwrap()
+        .to_bytes();
+    assert_eq!((r[0], r.len()), (0x26, 211));
+    assert_eq!(&r[66..98], &[5; 32]);
+    assert_eq!(&r[130..138], &77u64.to_be_bytes());
+    assert_eq!(&r[138..146], &(NOW + 9).to_be_bytes());
+    let eq = FraudProof::Equivocation(EquivocationProof {
+        certificate: *cert,
+        commitment: s,
+        first: grant(&w, 0, &s, &ws, 1, 0, 10),
+        second: grant(&w, 0, &s, &ws, 2, 5, 10),
+    })
+    .to_bytes();
+    assert_eq!((eq[0], eq[2], eq.len()), (0x40, 1, 701));
+    assert_eq!(&eq[183..359], &sb[..]);
+}
