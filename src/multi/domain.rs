@@ -578,11 +578,16 @@ impl DeviceSession {
         Ok(units.saturating_mul(f.unit_value))
     }
 
+    /// Units paid so far.
+    #[must_use]
+    pub fn units_paid(&self) -> u64 {
+        self.state.paid()
+    }
+
     /// Value paid so far.
     #[must_use]
     pub fn value_paid(&self) -> u64 {
-        self.state
-            .paid()
+        self.units_paid()
             .saturating_mul(self.commitment.fields().unit_value)
     }
 
@@ -699,6 +704,41 @@ impl<L: Ledger> Broker<L> {
     ///
     /// Three signature verifications and the chain steps from the recorded
     /// paywords (at most the broker's budget).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ed25519_dalek::SigningKey;
+    /// # use payword::*;
+    /// # let broker_key = SigningKey::from_bytes(&[1; 32]);
+    /// # let customer = SigningKey::from_bytes(&[2; 32]);
+    /// # let broker_id = BrokerId::from_bytes([1; 32]);
+    /// # let cert = Certificate::issue(CertificateFields {
+    /// #     broker: broker_id, serial: 1,
+    /// #     customer: CustomerId::from_bytes([3; 16]), customer_key: customer.public_key(),
+    /// #     credit_limit: 1000, valid_from: 0, expires: 100 }, &broker_key)?;
+    /// # let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([4; 16]), 100)?;
+    /// # let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([5; 32]), params)?;
+    /// # let vendor = VendorId::from_bytes([7; 32]);
+    /// let mut broker: Broker = Broker::new(broker_id, broker_key.public_key(), MemoryLedger::new(), 60);
+    /// let phone = SigningKey::from_bytes(&[8; 32]);
+    /// let domain = DomainCommitment::sign(DomainCommitmentFields::new(
+    ///     cert.digest(), ChainId::from_bytes([9; 16]), 500, 20, 0, 100, &[phone.public_key()])?,
+    ///     &customer)?;
+    /// let commitment = DeviceCommitment::sign(DeviceCommitmentFields {
+    ///     domain: domain.digest(), device: 0, vendor, unit_value: 1, valid_from: 0, expires: 100,
+    ///     chain: CommittedChain::Single { params, anchor: wallet.anchor() },
+    /// }, &phone)?;
+    /// let p = wallet.nth(29).ok_or("empty")?; // w_30: past the device limit of 20
+    /// let claim = DeviceClaim {
+    ///     certificate: cert, domain, commitment,
+    ///     payment: Payment::new(commitment.digest(), PaymentBody::Single(p)),
+    /// };
+    /// let r = broker.redeem_device(&claim, &vendor, 50)?;
+    /// assert_eq!(r.owed, 20);
+    /// assert!(r.fraud.ok_or("overspend unnoticed")?.verify(&broker_key.public_key(), 1 << 16).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     ///

@@ -606,6 +606,44 @@ impl<L: Ledger> Broker<L> {
     /// under the commitment, and the chain steps from the recorded payword (at
     /// most the broker's budget).
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ed25519_dalek::SigningKey;
+    /// # use payword::*;
+    /// # let broker_key = SigningKey::from_bytes(&[1; 32]);
+    /// # let customer = SigningKey::from_bytes(&[2; 32]);
+    /// # let broker_id = BrokerId::from_bytes([1; 32]);
+    /// # let cert = Certificate::issue(CertificateFields {
+    /// #     broker: broker_id, serial: 1,
+    /// #     customer: CustomerId::from_bytes([3; 16]), customer_key: customer.public_key(),
+    /// #     credit_limit: 1000, valid_from: 0, expires: 100 }, &broker_key)?;
+    /// # let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([4; 16]), 100)?;
+    /// # let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([5; 32]), params)?;
+    /// # let vendor = VendorId::from_bytes([7; 32]);
+    /// let mut broker: Broker = Broker::new(broker_id, broker_key.public_key(), MemoryLedger::new(), 60);
+    /// let shared = SharedCommitment::sign(SharedCommitmentFields {
+    ///     certificate: cert.digest(), unit_value: 1, valid_from: 0, expires: 100,
+    ///     params, anchor: wallet.anchor(),
+    /// }, &customer)?;
+    /// let words: Vec<Payword> = wallet.by_ref().take(30).collect(); // w_1..=w_30
+    /// let grant = |v: u8, from: u32| RangeGrant::sign(RangeGrantFields {
+    ///     commitment: shared.digest(), vendor: VendorId::from_bytes([v; 32]),
+    ///     from, to: from + 20, start: *words[from as usize - 1].word(),
+    /// }, &customer);
+    /// let claim = |v: u8, from: u32, top: usize| -> Result<GrantClaim, MultiError> {
+    ///     Ok(GrantClaim { certificate: cert, commitment: shared, grant: grant(v, from)?, payword: words[top - 1] })
+    /// };
+    /// // (1, 21] to vendor 8, then (5, 25] to vendor 9: the same paywords twice.
+    /// let r = broker.redeem_grant(&claim(8, 1, 21)?, &VendorId::from_bytes([8; 32]), 50)?;
+    /// assert_eq!((r.owed, r.fraud), (20, None));
+    /// let r = broker.redeem_grant(&claim(9, 5, 25)?, &VendorId::from_bytes([9; 32]), 50)?;
+    /// let proof = r.fraud.ok_or("double spend unnoticed")?;
+    /// assert_eq!(proof.verify(&broker_key.public_key(), 1 << 16)?, CustomerId::from_bytes([3; 16]));
+    /// # let _ = vendor;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`MultiError`]; nothing changes.

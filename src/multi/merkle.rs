@@ -906,6 +906,43 @@ impl<L: Ledger> Broker<L> {
     /// steps from the recorded paywords to the claimed ones (at most the
     /// broker's budget). A duplicate claim costs no chain step.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ed25519_dalek::SigningKey;
+    /// # use payword::*;
+    /// # let broker_key = SigningKey::from_bytes(&[1; 32]);
+    /// # let customer = SigningKey::from_bytes(&[2; 32]);
+    /// # let broker_id = BrokerId::from_bytes([1; 32]);
+    /// # let cert = Certificate::issue(CertificateFields {
+    /// #     broker: broker_id, serial: 1,
+    /// #     customer: CustomerId::from_bytes([3; 16]), customer_key: customer.public_key(),
+    /// #     credit_limit: 1000, valid_from: 0, expires: 100 }, &broker_key)?;
+    /// # let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([4; 16]), 100)?;
+    /// # let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([5; 32]), params)?;
+    /// # let vendor = VendorId::from_bytes([7; 32]);
+    /// let mut broker: Broker = Broker::new(broker_id, broker_key.public_key(), MemoryLedger::new(), 60);
+    /// let leaf = Leaf {
+    ///     vendor,
+    ///     unit_value: 1,
+    ///     cap: 50,
+    ///     chain: CommittedChain::Single { params, anchor: wallet.anchor() },
+    /// };
+    /// let tree = MerkleTree::build(cert.digest(), ChainId::from_bytes([6; 16]), vec![leaf])?;
+    /// let root = MultiCommitment::sign(tree.fields(0, 100), &customer)?;
+    /// let opening = tree.opening(&root, 0).ok_or("no leaf")?;
+    /// let p = wallet.nth(9).ok_or("empty")?; // w_10
+    /// let claim = LeafClaim {
+    ///     certificate: cert,
+    ///     opening,
+    ///     payment: Payment::new(opening.leaf_id(), PaymentBody::Single(p)),
+    /// };
+    /// let r = broker.redeem_leaf(&claim, &vendor, 50)?;
+    /// assert_eq!((r.owed, r.units, r.fraud), (10, 10, None));
+    /// assert_eq!(broker.redeem_leaf(&claim, &vendor, 50)?.owed, 0); // idempotent
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`MultiError`]; nothing changes.

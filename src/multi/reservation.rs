@@ -179,6 +179,32 @@ impl<L: Ledger> Broker<L> {
     ///
     /// One signature verification and one signature.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ed25519_dalek::SigningKey;
+    /// # use payword::*;
+    /// # let broker_key = SigningKey::from_bytes(&[1; 32]);
+    /// # let customer = SigningKey::from_bytes(&[2; 32]);
+    /// # let broker_id = BrokerId::from_bytes([1; 32]);
+    /// # let cert = Certificate::issue(CertificateFields {
+    /// #     broker: broker_id, serial: 1,
+    /// #     customer: CustomerId::from_bytes([3; 16]), customer_key: customer.public_key(),
+    /// #     credit_limit: 1000, valid_from: 0, expires: 100 }, &broker_key)?;
+    /// # let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([4; 16]), 100)?;
+    /// # let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([5; 32]), params)?;
+    /// # let vendor = VendorId::from_bytes([7; 32]);
+    /// let mut broker: Broker = Broker::new(broker_id, broker_key.public_key(), MemoryLedger::new(), 60);
+    /// let key = Digest::from_bytes([9; 32]); // e.g. a commitment digest
+    /// let r = broker.reserve(&cert, key, vendor, 700, 10, 90, &broker_key)?;
+    /// assert!(r.verify(&broker_key.public_key()).is_ok() && r.covers(&key, &vendor));
+    /// // 700 + 400 is more than the credit limit of 1000.
+    /// let other = Digest::from_bytes([8; 32]);
+    /// assert_eq!(broker.reserve(&cert, other, vendor, 400, 10, 90, &broker_key), Err(MultiError::OverCredit));
+    /// # let _ = (&mut wallet, params, &customer);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`MultiError::WrongBroker`], [`MultiError::Invalid`] (bad or expired
