@@ -1306,3 +1306,45 @@ fn wire_offsets_match_the_docs() {
     assert_eq!((eq[0], eq[2], eq.len()), (0x40, 1, 701));
     assert_eq!(&eq[183..359], &sb[..]);
 }
+
+/// C-SEND-SYNC and C-GOOD-ERR for the multi-merchant types.
+#[test]
+fn c_send_sync_and_good_errors() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<MultiError>();
+    send_sync::<FraudError>();
+    send_sync::<FraudProof>();
+    send_sync::<LeafSession>();
+    send_sync::<GrantSession>();
+    send_sync::<payword::DeviceSession>();
+    send_sync::<MultiCommitment>();
+    send_sync::<payword::LeafOpening>();
+    send_sync::<RangeGrant>();
+    send_sync::<Reservation>();
+    send_sync::<Broker<MemoryLedger>>();
+    fn good_err<E: std::error::Error + Send + Sync + 'static>(e: E) {
+        let s = e.to_string();
+        assert!(s.chars().next().is_some_and(char::is_lowercase), "{s}");
+        assert!(!s.ends_with('.'), "{s}");
+    }
+    for e in [
+        MultiError::NotInTree,
+        MultiError::WrongVendor,
+        MultiError::OutsideGrant,
+        MultiError::GrantOverlap,
+        MultiError::OverCredit,
+        MultiError::UnknownDevice,
+        MultiError::Invalid(payword::SessionError::Expired),
+    ] {
+        good_err(e);
+    }
+    for e in [
+        FraudError::NotFraud,
+        FraudError::Duplicate,
+        FraudError::TooLarge,
+        FraudError::OverBudget,
+        FraudError::Invalid(payword::SessionError::BadCommitment),
+    ] {
+        good_err(e);
+    }
+}
