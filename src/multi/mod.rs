@@ -36,7 +36,18 @@
 //! certificate is shared by plain commitments, leaves and grants.
 //!
 //! Costs per party, next to plain PayWord, are in `docs/COSTS.md`; the wire
-//! layouts (tags `0x20`–`0x26`) in `docs/WIRE.md`.
+//! layouts (tags `0x20`–`0x29`, fraud proofs `0x40`) in `docs/WIRE.md`.
+//!
+//! # Persistence
+//!
+//! The broker keeps the state of these variants ([`MultiState`]) in memory,
+//! next to its [`Ledger`](crate::Ledger). Every input to it is a signed,
+//! canonically encoded claim and redemption is idempotent, so a broker
+//! that must survive restarts stores the claims it accepted (their
+//! `to_bytes`) and the reservations it made, each with the `now` it was
+//! given, and replays both in their original order at start-up
+//! ([`Broker::reserve`](crate::Broker::reserve) with the stored fields):
+//! the replay rebuilds the same state and owes nothing twice.
 
 use alloc::collections::BTreeMap;
 use core::fmt;
