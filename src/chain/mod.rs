@@ -14,7 +14,7 @@
 //! `(i, w_i)` with `i − j` chain steps.
 //!
 //! Traversal strategies (how a wallet produces `w_1, w_2, …` without keeping
-//! the whole chain) live in [`traversal`](crate::traversal).
+//! the whole chain) live in [`traversal`].
 
 use core::fmt;
 
