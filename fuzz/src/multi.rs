@@ -262,35 +262,68 @@ pub fn fraud_proof(data: &[u8]) {
 
 /// Vendors in the simulation.
 pub const VENDORS: usize = 3;
-/// Chain length of each leaf; the shared chain is `VENDORS` times longer.
+/// Chain length of each leaf and device chain; the shared chain is
+/// `VENDORS` times longer.
 pub const LEAF_N: u32 = 24;
+/// The three ways a customer pays a vendor in the simulation.
+const LEAF: usize = 0;
+const GRANT: usize = 1;
+const DEVICE: usize = 2;
 
 fn vendor(v: usize) -> VendorId {
     VendorId::from_bytes([0x60 + v as u8; 32])
 }
 
-/// One customer's funds: a Merkle root over one leaf per vendor, and a
-/// shared chain with one grant per vendor.
+/// Unit value of variant `k` at vendor `v`.
+fn unit(k: usize, v: usize) -> u64 {
+    match k {
+        LEAF => 1 + v as u64,
+        GRANT => 2,
+        _ => 1,
+    }
+}
+
+/// One customer's funds: a Merkle root over one leaf per vendor, a shared
+/// chain with one grant per vendor, and a domain whose device `v` pays
+/// vendor `v`.
 struct Customer {
     cert: payword::Certificate,
     leaf_chains: Vec<Chain>,
     leaf_sessions: Vec<LeafSession>,
     shared_chain: Chain,
     grant_sessions: Vec<GrantSession>,
+    device_chains: Vec<Chain>,
+    device_sessions: Vec<payword::DeviceSession>,
+    device_limit: u64,
+    domain_limit: u64,
     /// Units released by the customer per (vendor, variant).
-    released: [[u32; 2]; VENDORS],
+    released: [[u32; 3]; VENDORS],
     /// Claims the vendors took along the way (any may be presented).
     claims: Vec<(usize, Claim)>,
 }
 
 impl Customer {
-    /// Value released so far, over every vendor and variant.
-    fn released_value(&self) -> u64 {
-        (0..VENDORS)
-            .map(|v| {
-                u64::from(self.released[v][0]) * (1 + v as u64) + u64::from(self.released[v][1]) * 2
-            })
-            .sum()
+    fn value(&self, v: usize, k: usize) -> u64 {
+        u64::from(self.released[v][k]) * unit(k, v)
+    }
+
+    /// Value released, each part within the limits the customer signed
+    /// (the devices within the device and domain limits).
+    fn capped_value(&self) -> u64 {
+        let plain: u64 = (0..VENDORS)
+            .map(|v| self.value(v, LEAF) + self.value(v, GRANT))
+            .sum();
+        let devices: u64 = (0..VENDORS)
+            .map(|v| self.value(v, DEVICE).min(self.device_limit))
+            .sum();
+        plain + devices.min(self.domain_limit)
+    }
+
+    /// Whether a device or the domain released past its limit.
+    fn past_domain_limits(&self) -> bool {
+        let devices: Vec<u64> = (0..VENDORS).map(|v| self.value(v, DEVICE)).collect();
+        devices.iter().any(|&d| d > self.device_limit)
+            || devices.iter().sum::<u64>() > self.domain_limit
     }
 }
 
@@ -298,28 +331,34 @@ impl Customer {
 enum Claim {
     Leaf(Box<LeafClaim>),
     Grant(Box<GrantClaim>),
+    Device(Box<DeviceClaim>),
 }
 
-fn customer(c: usize, limit: u64, seed: u8) -> Customer {
-    let cert = Signing::Native.certificate(certificate_fields(c, c as u64, limit));
+fn customer(c: usize, limits: [u64; 3], seed: u8) -> Customer {
+    let [credit, device_limit, domain_limit] = limits;
+    let cert = Signing::Native.certificate(certificate_fields(c, c as u64, credit));
     let signer = customer_signer(c);
-    let mut leaves = Vec::new();
-    let mut leaf_chains = Vec::new();
-    for v in 0..VENDORS {
-        let (id, s) = id_and_seed(0x10 * c as u8 + v as u8, &[seed]);
-        let params = payword::ChainParams::new(HashAlg::Sha256, id, LEAF_N.into()).expect("n ≥ 1");
-        let chain = Chain::new(params, &s);
-        leaves.push(payword::Leaf {
+    let chain = |tag: u8, n: u32| {
+        let (id, s) = id_and_seed(tag, &[seed]);
+        let params = payword::ChainParams::new(HashAlg::Sha256, id, n.into()).expect("n ≥ 1");
+        Chain::new(params, &s)
+    };
+    let leaf_chains: Vec<Chain> = (0..VENDORS)
+        .map(|v| chain(0x10 * c as u8 + v as u8, LEAF_N))
+        .collect();
+    let leaves = leaf_chains
+        .iter()
+        .enumerate()
+        .map(|(v, ch)| payword::Leaf {
             vendor: vendor(v),
-            unit_value: 1 + v as u64,
-            cap: u64::from(LEAF_N) * (1 + v as u64),
+            unit_value: unit(LEAF, v),
+            cap: u64::from(LEAF_N) * unit(LEAF, v),
             chain: payword::CommittedChain::Single {
-                params,
-                anchor: chain.anchor(),
+                params: ch.params,
+                anchor: ch.anchor(),
             },
-        });
-        leaf_chains.push(chain);
-    }
+        })
+        .collect();
     let (tree_id, _) = id_and_seed(0xa0 + c as u8, &[seed]);
     let tree = MerkleTree::build(cert.digest(), tree_id, leaves).expect("3 leaves");
     let root = MultiCommitment::sign(tree.fields(CERT_FROM, NOW + 10), signer).expect("root");
@@ -329,17 +368,14 @@ fn customer(c: usize, limit: u64, seed: u8) -> Customer {
             LeafSession::open(vendor(v), &broker_key(), cert, o, NOW, 0).expect("honest leaf opens")
         })
         .collect();
-    let (id, s) = id_and_seed(0xc0 + c as u8, &[seed]);
-    let n = LEAF_N * VENDORS as u32;
-    let params = payword::ChainParams::new(HashAlg::Sha256, id, n.into()).expect("n ≥ 1");
-    let shared_chain = Chain::new(params, &s);
+    let shared_chain = chain(0xc0 + c as u8, LEAF_N * VENDORS as u32);
     let shared = SharedCommitment::sign(
         SharedCommitmentFields {
             certificate: cert.digest(),
-            unit_value: 2,
+            unit_value: unit(GRANT, 0),
             valid_from: CERT_FROM,
             expires: NOW + 10,
-            params,
+            params: shared_chain.params,
             anchor: shared_chain.anchor(),
         },
         signer,
@@ -363,13 +399,64 @@ fn customer(c: usize, limit: u64, seed: u8) -> Customer {
                 .expect("honest grant opens")
         })
         .collect();
+    // Devices sign with the other customers' keys (any listed key will do).
+    let device_signer = |v: usize| customer_signer(c + 1 + v);
+    let keys: Vec<_> = (0..VENDORS)
+        .map(|v| device_signer(v).public_key())
+        .collect();
+    let (domain_id, _) = id_and_seed(0xe0 + c as u8, &[seed]);
+    let domain = DomainCommitment::sign(
+        payword::DomainCommitmentFields::new(
+            cert.digest(),
+            domain_id,
+            domain_limit,
+            device_limit,
+            CERT_FROM,
+            NOW + 10,
+            &keys,
+        )
+        .expect("3 devices"),
+        signer,
+    )
+    .expect("domain");
+    let device_chains: Vec<Chain> = (0..VENDORS)
+        .map(|v| chain(0x80 + 0x10 * c as u8 + v as u8, LEAF_N))
+        .collect();
+    let device_sessions = device_chains
+        .iter()
+        .enumerate()
+        .map(|(v, ch)| {
+            let dc = payword::DeviceCommitment::sign(
+                payword::DeviceCommitmentFields {
+                    domain: domain.digest(),
+                    device: v as u8,
+                    vendor: vendor(v),
+                    unit_value: unit(DEVICE, v),
+                    valid_from: CERT_FROM,
+                    expires: NOW + 10,
+                    chain: payword::CommittedChain::Single {
+                        params: ch.params,
+                        anchor: ch.anchor(),
+                    },
+                },
+                device_signer(v),
+            )
+            .expect("device commitment");
+            payword::DeviceSession::open(vendor(v), &broker_key(), cert, domain, dc, NOW, 0)
+                .expect("honest device opens")
+        })
+        .collect();
     Customer {
         cert,
         leaf_chains,
         leaf_sessions,
         shared_chain,
         grant_sessions,
-        released: [[0; 2]; VENDORS],
+        device_chains,
+        device_sessions,
+        device_limit,
+        domain_limit,
+        released: [[0; 3]; VENDORS],
         claims: Vec::new(),
     }
 }
@@ -378,51 +465,92 @@ fn single(index: u32, word: Word) -> PaymentBody {
     PaymentBody::Single(Payword::new(index, word))
 }
 
-/// `protocol_sim`: 3 honest customers pay 3 vendors through Merkle leaves and
-/// range grants; vendors present any claims they took, in any order, again
-/// and again, to the wrong vendor, with paywords of other vendors. Checked:
-/// no proof ever names a customer, a stolen claim is refused, and at the end
-/// (every vendor's last claim presented) each vendor is owed exactly what it
-/// was paid, within the credit limit, and the broker's total equals
-/// `min(limit, released)` per customer.
+/// What the simulation knows of a customer when a claim is redeemed.
+#[derive(Clone, Copy)]
+struct Released {
+    capped: u64,
+    credit: u64,
+    past_domain_limits: bool,
+}
+
+impl Released {
+    fn of(cu: &Customer) -> Self {
+        Self {
+            capped: cu.capped_value(),
+            credit: cu.cert.fields().credit_limit,
+            past_domain_limits: cu.past_domain_limits(),
+        }
+    }
+
+    /// A proof only for a customer past a limit it signed for, of the
+    /// matching kind, and it verifies.
+    fn check(self, fraud: Option<&FraudProof>) {
+        let Some(p) = fraud else {
+            return;
+        };
+        match p.kind() {
+            "credit overspent" => assert!(
+                self.capped > self.credit,
+                "a credit proof against a customer within the limit"
+            ),
+            "domain overspent" => assert!(
+                self.past_domain_limits,
+                "a domain proof against devices within their limits"
+            ),
+            k => panic!("a {k} proof against an honest customer"),
+        }
+        assert!(
+            p.verify(&broker_key(), 1 << 16).is_ok(),
+            "the broker's own proof must verify"
+        );
+    }
+}
+
+fn redeem(
+    broker: &mut Broker<MemoryLedger>,
+    (c, v, by): (usize, usize, usize),
+    claim: &Claim,
+    owed: &mut [[[u64; 3]; VENDORS]; CUSTOMERS],
+    released: Released,
+) {
+    let at = NOW + 5;
+    let r = match claim {
+        Claim::Leaf(cl) => broker.redeem_leaf(cl, &vendor(by), at).map(|r| (LEAF, r)),
+        Claim::Grant(cl) => broker.redeem_grant(cl, &vendor(by), at).map(|r| (GRANT, r)),
+        Claim::Device(cl) => broker
+            .redeem_device(cl, &vendor(by), at)
+            .map(|r| (DEVICE, r)),
+    };
+    trace!("redeem c{c} v{v} by v{by}: {r:?}");
+    if by != v {
+        assert!(r.is_err(), "vendor {by} redeemed vendor {v}'s claim");
+        return;
+    }
+    let (k, r) = r.expect("an honest claim is accepted");
+    released.check(r.fraud.as_ref());
+    owed[c][v][k] += r.owed;
+}
+
+/// `protocol_sim`: 3 customers pay 3 vendors through Merkle leaves, range
+/// grants and the devices of a domain account (credit, device and domain
+/// limits chosen by the input); vendors present any claims they took, in any
+/// order, again and again, to the wrong vendor. Checked: a proof names a
+/// customer only past a limit it signed for, and verifies; a stolen claim is
+/// refused; at the end (every vendor's last claims presented) no vendor is
+/// owed more than it was paid, each customer's total is exactly
+/// `min(credit, value released within the signed limits)`, and a customer
+/// within every limit has every vendor paid exactly.
 #[allow(clippy::needless_range_loop)] // parallel per-vendor arrays read best indexed
 pub fn protocol_sim(data: &[u8]) {
     let mut ch = Choices::new(data);
     let seed = ch.u8();
-    let limits: [u64; CUSTOMERS] = core::array::from_fn(|_| u64::from(ch.u16()));
+    let limits: [[u64; 3]; CUSTOMERS] =
+        core::array::from_fn(|_| core::array::from_fn(|_| u64::from(ch.u16())));
     let mut customers: Vec<Customer> = (0..CUSTOMERS)
         .map(|c| customer(c, limits[c], seed))
         .collect();
     let mut broker = fresh_broker();
-    let mut owed = [[[0u64; 2]; VENDORS]; CUSTOMERS];
-    #[allow(clippy::too_many_arguments)]
-    fn redeem(
-        broker: &mut Broker<MemoryLedger>,
-        c: usize,
-        v: usize,
-        claim: &Claim,
-        by: usize,
-        owed: &mut [[[u64; 2]; VENDORS]; CUSTOMERS],
-        released: u64,
-        limit: u64,
-    ) {
-        let r = match claim {
-            Claim::Leaf(cl) => broker.redeem_leaf(cl, &vendor(by), NOW + 5).map(|r| (0, r)),
-            Claim::Grant(cl) => broker
-                .redeem_grant(cl, &vendor(by), NOW + 5)
-                .map(|r| (1, r)),
-        };
-        trace!("redeem c{c} v{v} by v{by}: {r:?}");
-        if by != v {
-            assert!(r.is_err(), "vendor {by} redeemed vendor {v}'s claim");
-            return;
-        }
-        let (k, r) = r.expect("an honest claim is accepted");
-        // An honest customer within the limit is never blamed; past it,
-        // only by a credit-overspend proof that verifies.
-        check_credit_proof(r.fraud.as_ref(), released, limit);
-        owed[c][v][k] += r.owed;
-    }
+    let mut owed = [[[0u64; 3]; VENDORS]; CUSTOMERS];
     for _ in 0..64 {
         if ch.is_empty() {
             break;
@@ -432,39 +560,53 @@ pub fn protocol_sim(data: &[u8]) {
         let v = usize::from(ch.u8()) % VENDORS;
         let arg = ch.u8();
         let cu = &mut customers[c];
-        match op % 4 {
-            // Pay `arg mod 4` units through the leaf (even) or the grant.
-            0 | 1 => {
-                let k = usize::from(op % 2);
+        match op % 5 {
+            // Pay `arg mod 4` units through the leaf, the grant or the device.
+            k @ 0..=2 => {
+                let k = usize::from(k);
                 let units = u32::from(arg % 4);
                 let next = (cu.released[v][k] + units).min(LEAF_N);
                 if next == cu.released[v][k] {
                     continue;
                 }
-                let accepted = if k == 0 {
-                    let s = &mut cu.leaf_sessions[v];
-                    let p = Payment::new(*s.leaf_id(), single(next, cu.leaf_chains[v].word(next)));
-                    s.pay(&p, NOW)
-                } else {
-                    let s = &mut cu.grant_sessions[v];
-                    let i = LEAF_N * v as u32 + next;
-                    let p = Payment::new(*s.grant_id(), single(i, cu.shared_chain.word(i)));
-                    s.pay(&p, NOW)
+                let accepted = match k {
+                    LEAF => {
+                        let s = &mut cu.leaf_sessions[v];
+                        let p =
+                            Payment::new(*s.leaf_id(), single(next, cu.leaf_chains[v].word(next)));
+                        s.pay(&p, NOW)
+                    }
+                    GRANT => {
+                        let s = &mut cu.grant_sessions[v];
+                        let i = LEAF_N * v as u32 + next;
+                        let p = Payment::new(*s.grant_id(), single(i, cu.shared_chain.word(i)));
+                        s.pay(&p, NOW)
+                    }
+                    _ => {
+                        let s = &mut cu.device_sessions[v];
+                        let p = Payment::new(
+                            *s.commitment_digest(),
+                            single(next, cu.device_chains[v].word(next)),
+                        );
+                        s.pay(&p, NOW)
+                    }
                 };
                 trace!("pay c{c} v{v} k{k} to {next}: {accepted:?}");
                 accepted.expect("an honest payment is accepted");
                 cu.released[v][k] = next;
             }
             // The vendor takes a claim.
-            2 => {
-                let claim = if arg.is_multiple_of(2) {
-                    cu.leaf_sessions[v]
+            3 => {
+                let claim = match arg % 3 {
+                    0 => cu.leaf_sessions[v]
                         .claim()
-                        .map(|c| Claim::Leaf(Box::new(c)))
-                } else {
-                    cu.grant_sessions[v]
+                        .map(|c| Claim::Leaf(Box::new(c))),
+                    1 => cu.grant_sessions[v]
                         .claim()
-                        .map(|c| Claim::Grant(Box::new(c)))
+                        .map(|c| Claim::Grant(Box::new(c))),
+                    _ => cu.device_sessions[v]
+                        .claim()
+                        .map(|c| Claim::Device(Box::new(c))),
                 };
                 if let Some(cl) = claim {
                     cu.claims.push((v, cl));
@@ -477,53 +619,54 @@ pub fn protocol_sim(data: &[u8]) {
                 }
                 let (cv, cl) = cu.claims[usize::from(arg) % cu.claims.len()].clone();
                 let by = if ch.u8().is_multiple_of(4) { v } else { cv };
-                let (released, limit) = (cu.released_value(), cu.cert.fields().credit_limit);
-                redeem(&mut broker, c, cv, &cl, by, &mut owed, released, limit);
+                let released = Released::of(cu);
+                redeem(&mut broker, (c, cv, by), &cl, &mut owed, released);
             }
         }
     }
     // Settle: every vendor presents its latest claims.
     for c in 0..CUSTOMERS {
+        let cu = &customers[c];
+        let released = Released::of(cu);
         for v in 0..VENDORS {
             let last = [
-                customers[c].leaf_sessions[v]
+                cu.leaf_sessions[v]
                     .claim()
                     .map(|c| Claim::Leaf(Box::new(c))),
-                customers[c].grant_sessions[v]
+                cu.grant_sessions[v]
                     .claim()
                     .map(|c| Claim::Grant(Box::new(c))),
+                cu.device_sessions[v]
+                    .claim()
+                    .map(|c| Claim::Device(Box::new(c))),
             ];
             for cl in last.into_iter().flatten() {
-                let cu = &customers[c];
-                let (released, limit) = (cu.released_value(), cu.cert.fields().credit_limit);
-                redeem(&mut broker, c, v, &cl, v, &mut owed, released, limit);
+                redeem(&mut broker, (c, v, v), &cl, &mut owed, released);
             }
         }
-        let cu = &customers[c];
-        let mut released = 0u64;
         for v in 0..VENDORS {
-            let value = [
-                u64::from(cu.released[v][0]) * (1 + v as u64),
-                u64::from(cu.released[v][1]) * 2,
-            ];
-            for k in 0..2 {
+            for k in 0..3 {
                 assert!(
-                    owed[c][v][k] <= value[k],
+                    owed[c][v][k] <= cu.value(v, k),
                     "value created for c{c} v{v} k{k}"
                 );
-                released += value[k];
             }
         }
         let total: u64 = owed[c].iter().flatten().sum();
         assert_eq!(
             total,
-            released.min(cu.cert.fields().credit_limit),
+            released.capped.min(released.credit),
             "value lost or created for customer {c}"
         );
-        if released <= cu.cert.fields().credit_limit {
+        if released.capped <= released.credit && !released.past_domain_limits {
             for v in 0..VENDORS {
-                assert_eq!(owed[c][v][0], u64::from(cu.released[v][0]) * (1 + v as u64));
-                assert_eq!(owed[c][v][1], u64::from(cu.released[v][1]) * 2);
+                for k in 0..3 {
+                    assert_eq!(
+                        owed[c][v][k],
+                        cu.value(v, k),
+                        "c{c} v{v} k{k} not paid in full"
+                    );
+                }
             }
         }
     }
@@ -674,45 +817,75 @@ pub fn seeds() -> Vec<crate::corpus::Seed> {
             spent: Vec::new(),
         }),
     ];
-    let mut sim = crate::choices::Script::new();
-    sim.u8(7).u16(1000).u16(20).u16(0);
-    for (op, c, v, arg) in [
-        (0, 0, 0, 3),
-        (1, 0, 1, 3),
-        (2, 0, 0, 0),
-        (2, 0, 1, 1),
-        (0, 1, 2, 2),
-        (0, 1, 2, 3),
-        (3, 0, 0, 0),
-        (1, 1, 0, 3),
-        (1, 1, 0, 3),
-        (2, 1, 0, 1),
-        (3, 1, 1, 0),
-        (3, 0, 2, 1),
-        (1, 2, 2, 2),
-        (2, 2, 2, 1),
-        (3, 2, 0, 0),
-    ] {
-        sim.u8(op).u8(c).u8(v).u8(arg);
-        if op == 3 {
-            sim.u8(1);
+    // Programs: seed, then (credit, device limit, domain limit) per customer,
+    // then ops `op c v arg` (op 0/1/2 pay by leaf/grant/device, 3 take a claim
+    // of variant arg mod 3, 4 present a claim, with one more byte: 0 mod 4 =
+    // by another vendor).
+    let program = |seed: u8, limits: [[u16; 3]; 3], ops: &[(u8, u8, u8, u8)]| {
+        let mut p = crate::choices::Script::new();
+        p.u8(seed);
+        for l in limits.iter().flatten() {
+            p.u16(*l);
         }
-    }
-    let mut stolen = crate::choices::Script::new();
-    stolen.u8(1).u16(500).u16(500).u16(500);
-    for (op, c, v, arg) in [
-        (0, 0, 1, 3),
-        (2, 0, 1, 0),
-        (3, 0, 2, 0),
-        (1, 0, 1, 3),
-        (2, 0, 1, 1),
-        (3, 0, 0, 1),
-    ] {
-        stolen.u8(op).u8(c).u8(v).u8(arg);
-        if op == 3 {
-            stolen.u8(0);
+        for &(op, c, v, arg) in ops {
+            p.u8(op).u8(c).u8(v).u8(arg);
+            if op == 4 {
+                p.u8(1);
+            }
         }
-    }
+        p.finish()
+    };
+    let sim = program(
+        7,
+        [[1000, 40, 60], [20, 100, 100], [0, 5, 5]],
+        &[
+            (0, 0, 0, 3),
+            (1, 0, 1, 3),
+            (2, 0, 2, 3),
+            (3, 0, 0, 0),
+            (3, 0, 1, 1),
+            (3, 0, 2, 2),
+            (0, 1, 2, 2),
+            (2, 1, 2, 3),
+            (4, 0, 0, 0),
+            (1, 1, 0, 3),
+            (1, 1, 0, 3),
+            (3, 1, 0, 1),
+            (3, 1, 2, 2),
+            (4, 1, 1, 0),
+            (4, 0, 2, 1),
+            (1, 2, 2, 2),
+            (3, 2, 2, 1),
+            (4, 2, 0, 0),
+        ],
+    );
+    let stolen = program(
+        1,
+        [[500, 500, 500]; 3],
+        &[
+            (0, 0, 1, 3),
+            (3, 0, 1, 0),
+            (4, 0, 2, 0),
+            (2, 0, 1, 3),
+            (3, 0, 1, 2),
+            (4, 0, 0, 1),
+        ],
+    );
+    let domain_limits = program(
+        3,
+        [[1000, 3, 5], [1000, 3, 5], [4, 3, 5]],
+        &[
+            (2, 0, 0, 3),
+            (2, 0, 0, 3),
+            (2, 0, 1, 3),
+            (3, 0, 0, 2),
+            (3, 0, 1, 2),
+            (4, 0, 0, 0),
+            (4, 0, 0, 1),
+            (2, 2, 2, 3),
+            (2, 2, 2, 3),
+        ],
+    );
     // A domain of two devices, device limit 20; device 0 spends 25 at one vendor.
     let dom_fields = payword::DomainCommitmentFields::new(
         cert_id,
@@ -826,8 +999,9 @@ pub fn seeds() -> Vec<crate::corpus::Seed> {
             "past-device-limit".into(),
             device_claim(25).to_bytes(),
         ),
-        ("protocol_sim", "mixed".into(), sim.finish()),
-        ("protocol_sim", "stolen-claims".into(), stolen.finish()),
+        ("protocol_sim", "mixed".into(), sim),
+        ("protocol_sim", "domain-limits".into(), domain_limits),
+        ("protocol_sim", "stolen-claims".into(), stolen),
     ];
     out.extend(
         proofs
