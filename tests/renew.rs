@@ -829,6 +829,37 @@ proptest! {
         }
     }
 
+    /// Store before send, crash anywhere: a wallet resumed from its latest
+    /// state never sends a payword twice (the vendor accepts every payment),
+    /// and any older state is refused against the monotonic counter.
+    #[test]
+    fn resumed_wallets_never_repeat_a_payword(
+        ops in proptest::collection::vec((any::<bool>(), any::<prop::sample::Index>()), 1..40),
+    ) {
+        let w = world(u64::MAX);
+        let (mut wallet, c) = wallet(&w, 60, 3);
+        let mut s = open(&w, c);
+        let mut stored = vec![wallet.to_bytes()];
+        let mut counter = 0;
+        for (crash, old) in ops {
+            if crash {
+                let pick = old.index(stored.len());
+                let r = RenewingWallet::<Sha256>::resume(&stored[pick], counter);
+                if pick + 1 < stored.len() {
+                    prop_assert!(matches!(r, Err(RenewError::StaleState { .. })), "stale state accepted");
+                }
+                wallet = RenewingWallet::<Sha256>::resume(stored.last().unwrap(), counter).unwrap();
+            }
+            let out = wallet.pay().unwrap();
+            stored.push(wallet.to_bytes());
+            counter = wallet.sequence();
+            if let Some(l) = &out.link {
+                prop_assert_eq!(s.renew(l, NOW), Ok(()));
+            }
+            prop_assert_eq!(s.pay(&out.payment, NOW), Ok(3));
+        }
+    }
+
     /// However a wallet is resumed from any state it stored, each one-time
     /// key signs one link only.
     #[test]
