@@ -12,10 +12,12 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use ed25519_dalek::SigningKey;
 use payword::fraud::{EquivocationProof, OpenedLeaf, OvercommitProof};
 use payword::{
-    Anchor, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, CommittedChain,
-    CustomerId, Digest, FraudProof, GrantSession, HashAlg, Leaf, LeafSession, MerkleTree,
-    MessageSigner, MultiCommitment, RangeGrant, RangeGrantFields, SharedCommitment,
-    SharedCommitmentFields, VendorId, Word,
+    Anchor, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed,
+    CommittedChain, CustomerId, DeviceCommitment, DeviceCommitmentFields, Digest, DomainCommitment,
+    DomainCommitmentFields, DomainOverspendProof, FraudProof, GrantSession, HashAlg, Leaf,
+    LeafSession, MerkleTree, MessageSigner, MultiCommitment, PaymentBody, RangeGrant,
+    RangeGrantFields, Sha256, SharedCommitment, SharedCommitmentFields, StoreAll, Traversal,
+    VendorId, Word,
 };
 
 fn ok<T, E: core::fmt::Debug>(r: Result<T, E>) -> T {
@@ -216,6 +218,51 @@ fn fraud_proof_verification(c: &mut Criterion) {
             },
         );
     }
+    // A domain overspent by one device: 3 signatures and 40 chain steps.
+    let phone = SigningKey::from_bytes(&[8; 32]);
+    let domain = ok(DomainCommitment::sign(
+        ok(DomainCommitmentFields::new(
+            s.cert.digest(),
+            ChainId::from_bytes([5; 16]),
+            100,
+            20,
+            0,
+            1 << 40,
+            &[phone.public_key()],
+        )),
+        &s.customer,
+    ));
+    let params = ok(ChainParams::new(
+        HashAlg::Sha256,
+        ChainId::from_bytes([6; 16]),
+        40,
+    ));
+    let mut wallet = ok(StoreAll::<Sha256>::new(
+        &ChainSeed::from_bytes([7; 32]),
+        params,
+    ));
+    let anchor = wallet.anchor();
+    let top = ok(wallet.nth(39).ok_or("chain"));
+    let dc = ok(DeviceCommitment::sign(
+        DeviceCommitmentFields {
+            domain: domain.digest(),
+            device: 0,
+            vendor: VendorId::from_bytes([1; 32]),
+            unit_value: 1,
+            valid_from: 0,
+            expires: 1 << 40,
+            chain: CommittedChain::Single { params, anchor },
+        },
+        &phone,
+    ));
+    let dp = FraudProof::DomainOverspent(DomainOverspendProof {
+        certificate: s.cert,
+        domain,
+        spent: vec![(dc, PaymentBody::Single(top))],
+    });
+    g.bench_function("domain_overspent", |b| {
+        b.iter(|| black_box(black_box(&dp).verify(&broker, 1 << 16)));
+    });
     g.finish();
 }
 
