@@ -16,8 +16,11 @@
 //!   commitments, leaves, grants, devices) worth more than the credit limit.
 //!
 //! Every proof is built only from objects the customer signed (commitments,
-//! roots, grants), objects the broker signed (the certificate), Merkle paths
-//! to a signed root and paywords (preimages only the customer could reveal).
+//! roots, grants, domains), objects signed by device keys the customer's
+//! signed domain lists, objects the broker signed (the certificate), Merkle
+//! paths to a signed root and paywords (preimages only the customer could
+//! reveal). Paywords alone prove nothing: a proof whose signed objects do not
+//! verify under the certified keys is refused.
 //! [`FraudProof::verify`] needs only the broker's public key (the customer's
 //! key is in the certificate) and does bounded work: at most
 //! [`MAX_PROOF_ENTRIES`] entries, checked before anything is hashed. It
