@@ -458,3 +458,60 @@ fn customer_words_stored() {
         .stored_words();
     assert_eq!(per_chain, 10, "⌈log₂ 1000⌉ words per chain");
 }
+
+#[test]
+fn domain_overspent_proof_size() {
+    use payword::{
+        DeviceCommitment, DeviceCommitmentFields, DomainCommitment, DomainCommitmentFields,
+        DomainOverspendProof,
+    };
+    let broker = signer(1);
+    let customer = signer(2);
+    let phone = signer(3);
+    let cert = certificate(&broker, &customer);
+    for m in [1u8, 3] {
+        let keys: Vec<PublicKey> = (0..m).map(|_| phone.public_key()).collect();
+        let dom = DomainCommitment::sign(
+            DomainCommitmentFields::new(
+                cert.digest(),
+                ChainId::from_bytes([1; 16]),
+                1,
+                1,
+                0,
+                1,
+                &keys,
+            )
+            .unwrap(),
+            &customer,
+        )
+        .unwrap();
+        let c = DeviceCommitment::sign(
+            DeviceCommitmentFields {
+                domain: dom.digest(),
+                device: 0,
+                vendor: VendorId::from_bytes([4; 32]),
+                unit_value: 1,
+                valid_from: 0,
+                expires: 1,
+                chain: CommittedChain::Single {
+                    params: params(0),
+                    anchor: Anchor::from_bytes([0; 32]),
+                },
+            },
+            &phone,
+        )
+        .unwrap();
+        let body = PaymentBody::Single(Payword::new(1, payword::Word::from_bytes([0; 32])));
+        for j in 0..3usize {
+            let p = FraudProof::DomainOverspent(DomainOverspendProof {
+                certificate: cert,
+                domain: dom,
+                spent: vec![(c, body); j],
+            });
+            assert_eq!(
+                p.to_bytes().len(),
+                185 + (148 + 33 * usize::from(m)) + 247 * j
+            );
+        }
+    }
+}
