@@ -1533,7 +1533,7 @@ mod with_alloc {
         /// link (continues the previous chain, right generation, key and
         /// window, one-time signature under the previous chain's key), then
         /// that no link continues a chain differently from a link the ledger
-        /// already redeemed ([`Ledger::link`](crate::Ledger::link)), then each chain's highest
+        /// already redeemed ([`Ledger::link`]), then each chain's highest
         /// payword against the ledger.
         ///
         /// **Ledger.** Each chain is keyed by its own digest: the
