@@ -357,7 +357,10 @@ pub(crate) fn newer_parts(
             for (j, p) in c.parts().filter(|(_, p)| p.index() > 0) {
                 out = out.with(j, *p);
             }
-            out.parts().next().is_some().then_some(PaymentBody::Purse(out))
+            out.parts()
+                .next()
+                .is_some()
+                .then_some(PaymentBody::Purse(out))
         }
         (PaymentBody::Single(c), Some(PaymentBody::Single(r))) => {
             (c.index() > r.index()).then_some(*claimed)

@@ -23,10 +23,10 @@ pub mod lmots;
 pub mod message;
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
 pub mod multi;
-#[cfg(all(feature = "serde", feature = "ed25519"))]
-mod serde_impl;
 #[cfg(feature = "ed25519")]
 pub mod renew;
+#[cfg(all(feature = "serde", feature = "ed25519"))]
+mod serde_impl;
 #[cfg(feature = "ed25519")]
 pub mod session;
 #[cfg(feature = "ed25519")]

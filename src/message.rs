@@ -540,10 +540,9 @@ impl Encode for Commitment {
         let renewal = if r.bool("renewal flag")? {
             let bytes = r.take("renewal key", LmotsPublicKey::ENCODED_LEN)?;
             Some(
-                LmotsPublicKey::from_bytes(bytes)
-                    .map_err(|_| DecodeError::NonCanonical {
-                        field: "renewal key",
-                    })?,
+                LmotsPublicKey::from_bytes(bytes).map_err(|_| DecodeError::NonCanonical {
+                    field: "renewal key",
+                })?,
             )
         } else {
             None

@@ -359,9 +359,7 @@ impl World {
             .filter(|&(j, p)| {
                 // Index 0 is the anchor: it pays nothing and is never new.
                 p.index() > 0
-                    && (!recorded
-                        || last[usize::from(j)] == 0
-                        || p.index() > last[usize::from(j)])
+                    && (!recorded || last[usize::from(j)] == 0 || p.index() > last[usize::from(j)])
             })
             .collect();
         let units_before = m.funds.units(&last[..usize::from(m.funds.denominations())]);

@@ -468,7 +468,10 @@ mod tests {
                 let mut b = a.to_bytes();
                 b[i] ^= bit;
                 let b = Word::from_bytes(b);
-                assert!(!bool::from(subtle::ConstantTimeEq::ct_eq(&a, &b)), "byte {i}");
+                assert!(
+                    !bool::from(subtle::ConstantTimeEq::ct_eq(&a, &b)),
+                    "byte {i}"
+                );
                 assert_ne!(a, b);
             }
         }
