@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz smoke run for CI: replays the committed fuzz inputs, then builds every
 # cargo-fuzz target in fuzz/ and runs each one for FUZZ_SECONDS (default 20)
-# on a copy of the committed corpus, so the tree stays clean.
+# in a temporary working corpus seeded with a copy of fuzz/seeds/<target> (and
+# fuzz/regressions/<target>), outside the tree, so the tree stays clean.
 #
 #   bash .ci/fuzz.sh                      # every target, 20 s each
 #   FUZZ_SECONDS=60 bash .ci/fuzz.sh      # longer
@@ -26,9 +27,9 @@ skip_loudly() {
     exit 0
 }
 
-# 0. Replay: every corpus and regression file through its target's full logic
+# 0. Replay: every seed and regression file through its target's full logic
 #    (fuzz/src, real primitives). Needs only the stable toolchain.
-banner "fuzz: replaying fuzz/corpus and fuzz/regressions (cargo test in fuzz/)"
+banner "fuzz: replaying fuzz/seeds and fuzz/regressions (cargo test in fuzz/)"
 if ! cargo test --manifest-path fuzz/Cargo.toml; then
     echo "fuzz: replay of the committed fuzz inputs FAILED" >&2
     exit 1
@@ -78,7 +79,9 @@ if [ "${#TARGETS[@]}" -eq 0 ]; then
     exit 1
 fi
 
-# 4. Run each target on a copy of its corpus (and of its regressions).
+# 4. Run each target in a temporary working corpus holding a copy of its seeds
+#    (and of its regressions). libFuzzer writes new inputs there, never into
+#    fuzz/seeds or fuzz/regressions.
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/payword-fuzz.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 SUMMARY=()
@@ -87,7 +90,7 @@ for t in "${TARGETS[@]}"; do
     banner "fuzz: $t for ${FUZZ_SECONDS}s"
     corpus="$WORK/corpus/$t"
     mkdir -p "$corpus" "fuzz/artifacts/$t"
-    for dir in "fuzz/corpus/$t" "fuzz/regressions/$t"; do
+    for dir in "fuzz/seeds/$t" "fuzz/regressions/$t"; do
         [ -d "$dir" ] || continue
         find "$dir" -maxdepth 1 -type f ! -name '.*' ! -name 'README.md' -exec cp {} "$corpus/" \;
     done

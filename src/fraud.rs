@@ -436,6 +436,8 @@ fn count_of(len: usize) -> u16 {
     u16::try_from(len).unwrap_or(u16::MAX)
 }
 
+impl crate::message::sealed::Sealed for FraudProof {}
+
 impl Encode for FraudProof {
     const TAG: u8 = TAG;
     const MAX_LEN: usize = 3 + Certificate::MAX_LEN + {

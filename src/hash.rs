@@ -18,9 +18,79 @@
 
 use core::fmt;
 
+use rand_core::CryptoRng;
 use sha2::Digest as _;
 
-use crate::chain::{ChainId, Word};
+use crate::bytes::byte_newtype;
+
+byte_newtype!(
+    /// The 16-byte identifier of a chain (or of any structure whose hashes are
+    /// tweaked with it). Choose it at random per chain: it keys every step
+    /// function of the chain.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::ChainId;
+    ///
+    /// let id: ChainId = "000102030405060708090a0b0c0d0e0f".parse()?;
+    /// assert_eq!(id.as_bytes()[15], 15);
+    /// # Ok::<(), payword::HexError>(())
+    /// ```
+    ChainId,
+    16
+);
+
+byte_newtype!(
+    /// One 32-byte value of a chain.
+    ///
+    /// Words become public when they are spent; until then the words of a
+    /// wallet are secret, so equality is in constant time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::Word;
+    ///
+    /// let w = Word::from_bytes([1; 32]);
+    /// assert_eq!(Word::try_from(&w.as_bytes()[..])?, w);
+    /// # Ok::<(), payword::LengthError>(())
+    /// ```
+    Word,
+    32
+);
+
+impl ChainId {
+    /// A fresh random chain id from the caller's cryptographic RNG.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::ChainId;
+    /// use rand_chacha::ChaCha20Rng;
+    /// use rand_chacha::rand_core::SeedableRng;
+    ///
+    /// let mut rng = ChaCha20Rng::from_seed([0; 32]);
+    /// assert_ne!(ChainId::random(&mut rng), ChainId::random(&mut rng));
+    /// ```
+    #[must_use]
+    pub fn random<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let mut id = [0u8; 16];
+        rng.fill_bytes(&mut id);
+        Self(id)
+    }
+
+    /// The id of sub-structure `index` of this one (for example the chain of
+    /// one denomination in a purse): `H(DeriveId, self, index)` truncated to 16
+    /// bytes.
+    #[must_use]
+    pub fn derive<H: TweakableHash>(&self, index: u32) -> Self {
+        let full = H::hash_parts(&Tweak::new(Role::DeriveId, *self, index), &[]);
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&full[..16]);
+        Self(id)
+    }
+}
 
 /// What a hash call is for. Part of every [`Tweak`], so hashes made for one
 /// purpose can never be replayed as hashes for another.
@@ -457,6 +527,71 @@ impl TweakableHash for Blake3 {
             h.update(p);
         }
         *h.finalize().as_bytes()
+    }
+}
+
+/// A streaming hash of a message: `SHA-256(Tweak(MessageDigest, 0, type tag)
+/// ‖ bytes…)`, fed piece by piece so no buffer bounds the message.
+///
+/// Under `cfg(fuzzing)` (set only by `cargo fuzz`) it is a cheap fold instead,
+/// so a fuzzer can build messages whose digests it predicts.
+#[derive(Clone)]
+pub(crate) struct MessageHasher {
+    #[cfg(not(fuzzing))]
+    inner: sha2::Sha256,
+    #[cfg(fuzzing)]
+    fold: [u8; 32],
+    #[cfg(fuzzing)]
+    at: usize,
+}
+
+impl MessageHasher {
+    /// A hasher for a message of type `type_tag`.
+    pub(crate) fn new(type_tag: u8) -> Self {
+        #[cfg(not(fuzzing))]
+        {
+            let tweak = Tweak::new(
+                Role::MessageDigest,
+                ChainId::from_bytes([0; 16]),
+                u32::from(type_tag),
+            );
+            let mut inner = sha2::Sha256::new();
+            inner.update(tweak.to_bytes());
+            Self { inner }
+        }
+        #[cfg(fuzzing)]
+        {
+            Self {
+                fold: [type_tag; 32],
+                at: 0,
+            }
+        }
+    }
+
+    /// Feeds `bytes`.
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
+        #[cfg(not(fuzzing))]
+        self.inner.update(bytes);
+        #[cfg(fuzzing)]
+        for b in bytes {
+            let i = self.at;
+            if let Some(d) = self.fold.get_mut(i % 32) {
+                *d ^= b.rotate_left((i / 32) as u32 % 8);
+            }
+            self.at = i.wrapping_add(1);
+        }
+    }
+
+    /// The digest.
+    pub(crate) fn finish(self) -> [u8; 32] {
+        #[cfg(not(fuzzing))]
+        {
+            self.inner.finalize().into()
+        }
+        #[cfg(fuzzing)]
+        {
+            self.fold
+        }
     }
 }
 

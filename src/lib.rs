@@ -32,7 +32,7 @@ pub mod session;
 #[cfg(feature = "ed25519")]
 pub mod sign;
 pub mod verify;
-pub mod wire;
+mod wire;
 
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
 pub use broker::{

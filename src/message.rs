@@ -12,7 +12,7 @@ use crate::bytes::byte_newtype;
 use crate::chain::{Anchor, ChainId, ChainParams, Payword, Word};
 use crate::hash::HashAlg;
 use crate::lmots::LmotsPublicKey;
-use crate::sign::{Digest, MessageSigner, PublicKey, Signature, SignatureError, message_digest};
+use crate::sign::{Digest, MessageSigner, PublicKey, Signature, SignatureError};
 use crate::verify::{MAX_DENOMINATIONS, PurseAnchors, PurseParams, PursePayment};
 use crate::wire::{DecodeError, Reader, Writer};
 
@@ -50,6 +50,12 @@ byte_newtype!(
     16
 );
 
+pub(crate) mod sealed {
+    /// Seals [`Encode`](super::Encode): only this crate's messages have a
+    /// canonical encoding.
+    pub trait Sealed {}
+}
+
 /// A value with one canonical binary encoding.
 ///
 /// # Examples
@@ -63,7 +69,7 @@ byte_newtype!(
 /// assert_eq!(Payment::decode(&buf[..len])?, p);
 /// # Ok::<(), payword::DecodeError>(())
 /// ```
-pub trait Encode: Sized {
+pub trait Encode: sealed::Sealed + Sized {
     /// The type tag.
     const TAG: u8;
     /// The largest encoding, in bytes.
@@ -134,11 +140,7 @@ pub trait Encode: Sized {
 /// The digest of the unsigned part of a message: `write_unsigned` must write
 /// the tag, version and fields before the signature.
 fn digest_of(tag: u8, write_unsigned: impl FnOnce(&mut Writer<'_>)) -> Digest {
-    let mut buf = [0u8; 512];
-    let mut w = Writer::new(&mut buf);
-    write_unsigned(&mut w);
-    let len = w.position().min(buf.len());
-    message_digest(tag, buf.get(..len).unwrap_or(&[]))
+    crate::sign::digest_with(tag, write_unsigned)
 }
 
 fn read_validity(r: &mut Reader<'_>) -> Result<(u64, u64), DecodeError> {
@@ -259,6 +261,8 @@ impl Certificate {
         broker_key.verify(&self.digest(), &self.signature)
     }
 }
+
+impl crate::message::sealed::Sealed for Certificate {}
 
 impl Encode for Certificate {
     const TAG: u8 = tag::CERTIFICATE;
@@ -510,6 +514,8 @@ impl Commitment {
     }
 }
 
+impl crate::message::sealed::Sealed for Commitment {}
+
 impl Encode for Commitment {
     const TAG: u8 = tag::COMMITMENT;
     const MAX_LEN: usize = 2
@@ -614,6 +620,8 @@ pub(crate) fn read_payword(r: &mut Reader<'_>) -> Result<Payword, DecodeError> {
     Ok(Payword::new(index, Word::from_bytes(r.array("word")?)))
 }
 
+impl crate::message::sealed::Sealed for Payment {}
+
 impl Encode for Payment {
     const TAG: u8 = tag::PAYMENT;
     const MAX_LEN: usize = 2 + 32 + 1 + 1 + 36 * MAX_DENOMINATIONS;
@@ -684,6 +692,8 @@ pub struct RedemptionClaim {
     /// The highest payment received under it.
     pub payment: Payment,
 }
+
+impl crate::message::sealed::Sealed for RedemptionClaim {}
 
 impl Encode for RedemptionClaim {
     const TAG: u8 = tag::REDEMPTION_CLAIM;

@@ -401,16 +401,12 @@ impl RenewalLink {
     /// ```
     #[must_use]
     pub fn digest_of(fields: &LinkFields) -> Digest {
-        let mut buf = [0u8; Self::UNSIGNED_MAX];
-        let mut w = Writer::new(&mut buf);
-        w.put_u8(tag::RENEWAL_LINK);
-        w.put_u8(crate::message::VERSION);
-        write_link_fields(fields, &mut w);
-        let len = w.position().min(buf.len());
-        message_digest(tag::RENEWAL_LINK, buf.get(..len).unwrap_or(&[]))
+        crate::sign::digest_with(tag::RENEWAL_LINK, |w| {
+            w.put_u8(tag::RENEWAL_LINK);
+            w.put_u8(crate::message::VERSION);
+            write_link_fields(fields, w);
+        })
     }
-
-    const UNSIGNED_MAX: usize = 2 + 32 + 4 + 1 + 16 + 4 + 32 + LmotsPublicKey::ENCODED_LEN + 1 + 16;
 
     /// Signs `fields` with `key`, the one-time key of the chain named by
     /// `fields.previous`, consuming it, with a randomizer from `rng`.
@@ -631,10 +627,13 @@ fn read_link_fields(r: &mut Reader<'_>) -> Result<LinkFields, DecodeError> {
     })
 }
 
+impl crate::message::sealed::Sealed for RenewalLink {}
+
 impl Encode for RenewalLink {
     const TAG: u8 = tag::RENEWAL_LINK;
     /// 2344 bytes: 164 of content (with a window) and the 2180-byte signature.
-    const MAX_LEN: usize = Self::UNSIGNED_MAX + SIG_LEN;
+    const MAX_LEN: usize =
+        2 + 32 + 4 + 1 + 16 + 4 + 32 + LmotsPublicKey::ENCODED_LEN + 1 + 16 + SIG_LEN;
 
     fn write_fields(&self, w: &mut Writer<'_>) {
         write_link_fields(&self.fields, w);
@@ -1207,6 +1206,8 @@ mod with_alloc {
         pub renewals: Vec<RenewedChain>,
     }
 
+    impl crate::message::sealed::Sealed for CascadeClaim {}
+
     impl Encode for CascadeClaim {
         const TAG: u8 = tag::CASCADE_CLAIM;
         /// About 300 KiB (129 chains).
@@ -1368,6 +1369,8 @@ mod with_alloc {
             Ok(key.q())
         }
     }
+
+    impl crate::message::sealed::Sealed for OtsReuseProof {}
 
     impl Encode for OtsReuseProof {
         const TAG: u8 = tag::OTS_REUSE_PROOF;
@@ -1820,9 +1823,12 @@ mod with_alloc {
 
             // Credit, then the ledger (nothing was written before this point).
             let cert_digest = certificate.digest();
-            let available = cf
-                .credit_limit
-                .saturating_sub(self.ledger.credited(&cert_digest));
+            let available = self.multi.available(
+                cf.credit_limit,
+                self.ledger.credited(&cert_digest),
+                &cert_digest,
+                &cdigest,
+            );
             let owed = value.min(available);
             if !updates.is_empty() {
                 let mut left = owed;
@@ -1858,6 +1864,7 @@ mod with_alloc {
                 entry.credited = recorded.map_or(0, |e| e.credited).saturating_add(owed);
                 self.ledger.store(&cert_digest, &cdigest, entry, owed);
             }
+            self.multi.use_reservation(&cert_digest, &cdigest, owed);
             for r in &claim.renewals {
                 self.ledger.store_link(&r.link);
             }

@@ -19,6 +19,8 @@
 use core::fmt;
 
 use crate::bytes::byte_newtype;
+use crate::hash::MessageHasher;
+use crate::wire::Writer;
 
 byte_newtype!(
     /// The digest of a canonical message: its identity (ledgers key on it) and
@@ -36,26 +38,19 @@ byte_newtype!(
     32
 );
 
-/// Computes the domain-tagged digest of a message body of type `type_tag`.
+/// The domain-tagged digest of a message of type `type_tag`: everything
+/// `write` writes (tag, version and the unsigned fields) streams into the
+/// hash, so no buffer can truncate a message.
+pub(crate) fn digest_with(type_tag: u8, write: impl FnOnce(&mut Writer<'_>)) -> Digest {
+    let mut h = MessageHasher::new(type_tag);
+    write(&mut Writer::hashing(&mut h));
+    Digest::from_bytes(h.finish())
+}
+
+/// The domain-tagged digest of the bytes `body` of a message of type
+/// `type_tag`.
 pub(crate) fn message_digest(type_tag: u8, body: &[u8]) -> Digest {
-    #[cfg(not(fuzzing))]
-    {
-        use crate::hash::{Role, Sha256, Tweak, TweakableHash};
-        let tweak = Tweak::new(
-            Role::MessageDigest,
-            crate::ChainId::from_bytes([0; 16]),
-            u32::from(type_tag),
-        );
-        Digest::from_bytes(Sha256::hash_parts(&tweak, &[body]))
-    }
-    #[cfg(fuzzing)]
-    {
-        let mut d = [type_tag; 32];
-        for (i, b) in body.iter().enumerate() {
-            d[i % 32] ^= b.rotate_left((i / 32) as u32 % 8);
-        }
-        Digest::from_bytes(d)
-    }
+    digest_with(type_tag, |w| w.put(body))
 }
 
 /// A signature algorithm (wire tag).

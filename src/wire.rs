@@ -1,5 +1,5 @@
-//! The canonical binary encoding: a bounded [`Reader`], a [`Writer`] and the
-//! detailed [`DecodeError`].
+//! The canonical binary encoding: a bounded `Reader`, a `Writer` and the
+//! detailed [`DecodeError`]. Crate-private except for the error.
 //!
 //! Rules every message follows (see `docs/WIRE.md`): a type tag and a version
 //! byte first, fixed-width big-endian integers, length prefixes checked against
@@ -8,6 +8,8 @@
 //! `encode(decode(b)) == b` for every accepted `b`.
 
 use core::fmt;
+
+use crate::hash::MessageHasher;
 
 /// Why bytes did not decode. Says which field was wrong and how.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,20 +213,45 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A cursor that writes into a caller's buffer. Writing past the end is not
-/// an error: the bytes that do not fit are dropped and [`Writer::position`]
-/// still counts them, so a caller can size a buffer with a first pass.
-#[derive(Debug)]
+/// A cursor that writes into a caller's buffer, or streams into a message
+/// hash. Writing past the end of a buffer is not an error: the bytes that do
+/// not fit are dropped and [`Writer::position`] still counts them, so a caller
+/// can size a buffer with a first pass (and detect a short one by comparing).
 pub struct Writer<'a> {
-    out: &'a mut [u8],
+    out: Out<'a>,
     at: usize,
+}
+
+enum Out<'a> {
+    Buffer(&'a mut [u8]),
+    Hash(&'a mut MessageHasher),
+}
+
+impl fmt::Debug for Writer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Writer")
+            .field("at", &self.at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Writer<'a> {
     /// A writer at the start of `out`.
     #[must_use]
     pub fn new(out: &'a mut [u8]) -> Self {
-        Self { out, at: 0 }
+        Self {
+            out: Out::Buffer(out),
+            at: 0,
+        }
+    }
+
+    /// A writer that feeds everything into `hasher` (nothing is dropped).
+    #[must_use]
+    pub(crate) fn hashing(hasher: &'a mut MessageHasher) -> Self {
+        Self {
+            out: Out::Hash(hasher),
+            at: 0,
+        }
     }
 
     /// Bytes written (or that would have been written).
@@ -236,8 +263,13 @@ impl<'a> Writer<'a> {
     /// Appends `bytes`.
     pub fn put(&mut self, bytes: &[u8]) {
         let end = self.at.saturating_add(bytes.len());
-        if let Some(dst) = self.out.get_mut(self.at..end) {
-            dst.copy_from_slice(bytes);
+        match &mut self.out {
+            Out::Buffer(out) => {
+                if let Some(dst) = out.get_mut(self.at..end) {
+                    dst.copy_from_slice(bytes);
+                }
+            }
+            Out::Hash(h) => h.update(bytes),
         }
         self.at = end;
     }

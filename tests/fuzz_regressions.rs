@@ -1,13 +1,16 @@
 //! Replays the fuzz inputs kept in the repository through the decoders.
 //!
 //! Every file under `fuzz/regressions/<target>/` (inputs that once crashed a
-//! fuzz target) and `fuzz/corpus/<target>/` (the seed corpus) is decoded as a
-//! message (`AnyMessage` and the typed decoder of its target) and as a pebbler
+//! fuzz target) and `fuzz/seeds/<target>/` (the committed seeds) is decoded as
+//! a message (`AnyMessage` and the typed decoder of its target) and as a pebbler
 //! state. Whatever decodes must re-encode to exactly the input (one canonical
 //! encoding per value), and emitting paywords from a decoded pebbler state
 //! must stay within its chain. This uses only the public API and the real
 //! primitives; the full target logic (vendor sessions, broker ledger) is
 //! replayed by `cargo test` in `fuzz/`, which runs the fuzz crate's own code.
+//!
+//! `fuzz/corpus/<target>/`, the fuzzer's working corpus (ignored by git), is
+//! never read: `cargo fuzz run` writes whatever it finds there.
 #![cfg(feature = "ed25519")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -132,10 +135,10 @@ fn fuzz_regressions_replay() {
     }
 }
 
-#[test]
-fn fuzz_corpus_replays() {
-    let files = inputs("corpus");
-    assert!(!files.is_empty(), "fuzz/corpus is missing");
+/// Replays the committed seeds (`fuzz/seeds/`); returns the files replayed.
+fn replay_seeds() -> Vec<(String, PathBuf)> {
+    let files = inputs("seeds");
+    assert!(!files.is_empty(), "fuzz/seeds is missing");
     // The seeds of the decoder targets are valid encodings.
     for (target, path) in &files {
         let decoded = check(target, path);
@@ -150,4 +153,77 @@ fn fuzz_corpus_replays() {
             );
         }
     }
+    files
+}
+
+#[test]
+fn fuzz_seeds_replay() {
+    replay_seeds();
+}
+
+/// A file in the fuzzer's working corpus, `fuzz/corpus/<target>/`, as
+/// `cargo fuzz run` leaves them; removed on drop (with the folders it made,
+/// if empty).
+struct Stray {
+    path: PathBuf,
+    created: Vec<PathBuf>,
+}
+
+impl Stray {
+    fn new(target: &str, bytes: &[u8]) -> Self {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz")
+            .join("corpus");
+        let dir = corpus.join(target);
+        let created: Vec<PathBuf> = [corpus, dir.clone()]
+            .into_iter()
+            .filter(|d| !d.exists())
+            .collect();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let name = format!("stray-fuzz-regressions-{}-{nanos}", std::process::id());
+        let path = dir.join(name);
+        // The fuzz crate's own test may remove the folder in between: retry.
+        for attempt in 0.. {
+            std::fs::create_dir_all(&dir).unwrap();
+            match std::fs::write(&path, bytes) {
+                Ok(()) => break,
+                Err(e) if attempt >= 5 => panic!("{}: {e}", path.display()),
+                Err(_) => {}
+            }
+        }
+        Self { path, created }
+    }
+}
+
+impl Drop for Stray {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        for d in self.created.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+}
+
+/// What `cargo fuzz run` writes into `fuzz/corpus/` (here an input no decoder
+/// accepts, which would fail the seed replay) is not replayed: only
+/// `fuzz/seeds/` is.
+#[test]
+fn fuzz_working_corpus_is_ignored() {
+    let stray = Stray::new("payment", b"\xffnot a payment");
+    assert!(!check("payment", &stray.path), "the stray input decodes");
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz")
+        .join("seeds");
+    let replayed = replay_seeds();
+    for (_, path) in &replayed {
+        assert!(
+            path.starts_with(&seeds),
+            "{}: replayed from outside fuzz/seeds",
+            path.display()
+        );
+        assert_ne!(path, &stray.path, "the working corpus was replayed");
+    }
+    assert!(replayed.iter().any(|(t, _)| t == "payment"));
 }

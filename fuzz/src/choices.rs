@@ -1,5 +1,5 @@
 //! Fuzz bytes read as a stream of choices, and the matching writer the
-//! corpus generator uses.
+//! seed generator uses.
 
 /// A cursor over fuzz input. Every read succeeds: past the end it yields
 /// zeros, so any byte string is a valid program for the interpreters.
@@ -57,7 +57,7 @@ impl<'a> Choices<'a> {
     }
 }
 
-/// Writes choices in the format [`Choices`] reads (for the corpus).
+/// Writes choices in the format [`Choices`] reads (for the seeds).
 #[derive(Debug, Default)]
 pub struct Script {
     bytes: Vec<u8>,

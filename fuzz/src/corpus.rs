@@ -1,17 +1,29 @@
-//! The seed corpus: a handful of valid inputs per target, generated here and
-//! committed under `fuzz/corpus/<target>/`.
+//! The seeds: a handful of valid inputs per target, generated here and
+//! committed under `fuzz/seeds/<target>/` ([`seeds_dir`]).
 //!
 //! Messages are signed as a `cfg(fuzzing)` build signs ([`Signing::Fuzzing`]),
 //! so that in the fuzzer they pass signature checks and lead it straight to
 //! the code behind them; payments and claims are made for the commitments the
 //! `payment` target's sessions hold. Everything is deterministic.
 //!
-//! `cargo test` (in `fuzz/`) checks the committed files are exactly what this
+//! The seeds are kept apart from `fuzz/corpus/<target>/`, the fuzzer's working
+//! corpus (ignored by git): `cargo fuzz run` writes whatever it finds into the
+//! first corpus folder it is given, so no test reads `fuzz/corpus/`. Fuzz with
+//!
+//! ```text
+//! mkdir -p fuzz/corpus/<target>
+//! cargo +nightly fuzz run <target> fuzz/corpus/<target> fuzz/seeds/<target>
+//! ```
+//!
+//! `cargo test` (in `fuzz/`) checks the committed seeds are exactly what this
 //! generator writes; after changing it (or the wire format), regenerate with
 //!
 //! ```text
-//! PAYWORD_FUZZ_BLESS=1 cargo test --manifest-path fuzz/Cargo.toml corpus
+//! PAYWORD_FUZZ_BLESS=1 cargo test --manifest-path fuzz/Cargo.toml seeds_are_up_to_date
 //! ```
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use payword::{
     AnyMessage, Blake3, CertificateFields, ChainId, ChainParams, ChainSeed, CommittedChain, Encode,
@@ -23,7 +35,40 @@ use crate::codec::{PayFixture, pay_fixtures};
 use crate::fixture::{Funds, Signing, VENDOR, certificate_fields, id_and_seed};
 use crate::{ledger, vendor};
 
-/// One corpus file: target, file name, contents.
+/// `fuzz/seeds/`: the committed seeds, one folder per target. `cargo test`
+/// replays these and `fuzz/regressions/`, never the fuzzer's working corpus
+/// `fuzz/corpus/`.
+#[must_use]
+pub fn seeds_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("seeds")
+}
+
+/// The seed files committed under [`seeds_dir`] for every target, by
+/// (target, file name); hidden files are skipped.
+///
+/// # Panics
+///
+/// If a target's folder is missing or a file cannot be read.
+#[must_use]
+pub fn committed_seeds() -> BTreeMap<(String, String), Vec<u8>> {
+    let root = seeds_dir();
+    let mut have = BTreeMap::new();
+    for (t, _) in crate::targets::ALL {
+        let dir = root.join(t);
+        let files = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .flatten();
+        for f in files {
+            let name = f.file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') {
+                have.insert((t.to_string(), name), std::fs::read(f.path()).unwrap());
+            }
+        }
+    }
+    have
+}
+
+/// One seed file: target, file name, contents.
 pub type Seed = (&'static str, String, Vec<u8>);
 
 fn certificates() -> Vec<(String, Vec<u8>)> {
@@ -447,7 +492,7 @@ fn broker_ledgers() -> Vec<(String, Vec<u8>)> {
     ]
 }
 
-/// Every corpus file.
+/// Every seed file.
 #[must_use]
 pub fn seeds() -> Vec<Seed> {
     let mut out: Vec<Seed> = Vec::new();
@@ -508,27 +553,20 @@ pub fn message_seeds_decode() -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::path::PathBuf;
-
     use super::*;
 
-    fn corpus_dir() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus")
-    }
-
-    /// The committed corpus is what the generator writes
-    /// (`PAYWORD_FUZZ_BLESS=1` rewrites it).
+    /// The committed seeds are what the generator writes
+    /// (`PAYWORD_FUZZ_BLESS=1` rewrites them).
     #[test]
-    fn corpus_is_up_to_date() {
+    fn seeds_are_up_to_date() {
         assert!(message_seeds_decode());
         let want: BTreeMap<(String, String), Vec<u8>> = seeds()
             .into_iter()
             .map(|(t, n, b)| ((t.to_string(), n), b))
             .collect();
-        assert!(want.len() < 100, "keep the corpus small");
-        let root = corpus_dir();
+        assert!(want.len() < 100, "keep the seeds few");
         if std::env::var_os("PAYWORD_FUZZ_BLESS").is_some() {
+            let root = seeds_dir();
             for (t, _) in crate::targets::ALL {
                 let dir = root.join(t);
                 if dir.exists() {
@@ -540,20 +578,12 @@ mod tests {
                 std::fs::write(root.join(t).join(n), b).unwrap();
             }
         }
-        let mut have = BTreeMap::new();
-        for (t, _) in crate::targets::ALL {
-            for f in std::fs::read_dir(root.join(t)).unwrap().flatten() {
-                let name = f.file_name().to_string_lossy().into_owned();
-                if !name.starts_with('.') {
-                    have.insert((t.to_string(), name), std::fs::read(f.path()).unwrap());
-                }
-            }
-        }
+        let have = committed_seeds();
         let total: usize = have.values().map(Vec::len).sum();
-        assert!(total < 200 * 1024, "corpus is {total} bytes");
+        assert!(total < 200 * 1024, "the seeds are {total} bytes");
         assert!(
             have == want,
-            "fuzz/corpus is stale: run PAYWORD_FUZZ_BLESS=1 cargo test --manifest-path fuzz/Cargo.toml corpus"
+            "fuzz/seeds is stale: run PAYWORD_FUZZ_BLESS=1 cargo test --manifest-path fuzz/Cargo.toml seeds_are_up_to_date"
         );
     }
 }

@@ -4,7 +4,7 @@
 //! fuzz input picks. Signing goes through payword's own `MessageSigner`, so a
 //! fuzz build gets `cfg(fuzzing)` signatures and a test build real Ed25519 ones.
 //! [`Signing::Fuzzing`] builds what a fuzz build would, whatever the build:
-//! that is how the corpus generator writes messages whose signatures the
+//! that is how the seed generator writes messages whose signatures the
 //! fuzz build accepts.
 
 use std::sync::LazyLock;
@@ -127,7 +127,7 @@ fn check_fuzz_digest() {
 pub enum Signing {
     /// As this build signs (real Ed25519, or the `cfg(fuzzing)` stand-in).
     Native,
-    /// As a `cfg(fuzzing)` build signs, in any build (for corpus files).
+    /// As a `cfg(fuzzing)` build signs, in any build (for seed files).
     Fuzzing,
 }
 

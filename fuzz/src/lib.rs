@@ -2,9 +2,11 @@
 //!
 //! Every target in `fuzz_targets/` is one line that calls a function of
 //! [`targets`]; the logic lives here so that `cargo test` (in this folder)
-//! replays the committed corpus and every file under `regressions/` through
-//! exactly the code the fuzzer runs, and so that the corpus generator writes
-//! inputs in the format the interpreters read.
+//! replays the committed seeds (`seeds/`) and every file under `regressions/`
+//! through exactly the code the fuzzer runs, and so that the seed generator
+//! writes inputs in the format the interpreters read. `corpus/`, the fuzzer's
+//! working corpus, is never read by a test: `cargo fuzz run` adds to it as it
+//! pleases.
 //!
 //! Under `cfg(fuzzing)` (set by `cargo fuzz`) payword swaps in a cheap message
 //! digest and a trivial signature check (see `src/sign.rs`) so the fuzzer can
@@ -19,7 +21,7 @@
 //! - [`vendor`]: the vendor-session interpreter and its model;
 //! - [`ledger`]: the broker-ledger interpreter and its model;
 //! - [`multi`]: the multi-merchant decoders and the `protocol_sim` market;
-//! - [`corpus`]: the seed-corpus generator.
+//! - [`corpus`]: the seed generator (writes `seeds/`).
 
 #![forbid(unsafe_code)]
 
@@ -125,8 +127,10 @@ mod tests {
         out
     }
 
-    fn replay(dir: &str) -> usize {
-        let files = files_under(&fuzz_dir().join(dir));
+    /// Runs every file under `dir/<target>/` through its target; returns the
+    /// files replayed.
+    fn replay(dir: &Path) -> Vec<(String, PathBuf)> {
+        let files = files_under(dir);
         for (target, path) in &files {
             let f = super::targets::by_name(target)
                 .unwrap_or_else(|| panic!("{}: no fuzz target called {target}", path.display()));
@@ -134,18 +138,100 @@ mod tests {
             eprintln!("replaying {}", path.display());
             f(&data);
         }
-        files.len()
+        files
+    }
+
+    /// Replays the committed seeds (`fuzz/seeds/`).
+    fn replay_seeds() -> Vec<(String, PathBuf)> {
+        let files = replay(&crate::corpus::seeds_dir());
+        assert!(!files.is_empty(), "fuzz/seeds is empty");
+        files
     }
 
     /// Crash inputs found by the fuzzer stay fixed (real primitives here).
     #[test]
     fn regressions_replay() {
-        replay("regressions");
+        replay(&fuzz_dir().join("regressions"));
     }
 
-    /// The seed corpus goes through the full target logic without a failure.
+    /// The seeds go through the full target logic without a failure.
     #[test]
-    fn corpus_replays() {
-        assert!(replay("corpus") > 0, "the seed corpus is empty");
+    fn seeds_replay() {
+        replay_seeds();
+    }
+
+    /// A file in the fuzzer's working corpus, `fuzz/corpus/<target>/`, as
+    /// `cargo fuzz run` leaves them; removed on drop.
+    struct Stray {
+        path: PathBuf,
+        /// Folders this created (removed on drop if empty).
+        created: Vec<PathBuf>,
+    }
+
+    impl Stray {
+        fn new(target: &str, bytes: &[u8]) -> Self {
+            let corpus = fuzz_dir().join("corpus");
+            let dir = corpus.join(target);
+            let created: Vec<PathBuf> = [corpus, dir.clone()]
+                .into_iter()
+                .filter(|d| !d.exists())
+                .collect();
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let name = format!("stray-fuzz-crate-test-{}-{nanos}", std::process::id());
+            let path = dir.join(name);
+            // Another test's `Stray` may remove the folder in between: retry.
+            for attempt in 0.. {
+                std::fs::create_dir_all(&dir).unwrap();
+                match std::fs::write(&path, bytes) {
+                    Ok(()) => break,
+                    Err(e) if attempt >= 5 => panic!("{}: {e}", path.display()),
+                    Err(_) => {}
+                }
+            }
+            Self { path, created }
+        }
+
+        fn name(&self) -> String {
+            self.path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        }
+    }
+
+    impl Drop for Stray {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.path);
+            for d in self.created.iter().rev() {
+                let _ = std::fs::remove_dir(d);
+            }
+        }
+    }
+
+    /// What `cargo fuzz run` writes into `fuzz/corpus/` is neither replayed
+    /// nor taken for a seed: the tests read `fuzz/seeds/` only.
+    #[test]
+    fn working_corpus_is_ignored() {
+        let stray = Stray::new("payment", b"\xffnot a seed");
+        let replayed = replay_seeds();
+        let seeds = crate::corpus::seeds_dir();
+        assert!(seeds.ends_with("seeds"));
+        for (_, path) in &replayed {
+            assert!(
+                path.starts_with(&seeds),
+                "{}: replayed from outside fuzz/seeds",
+                path.display()
+            );
+            assert_ne!(path, &stray.path, "the working corpus was replayed");
+        }
+        let committed = crate::corpus::committed_seeds();
+        assert!(
+            !committed.contains_key(&("payment".to_string(), stray.name())),
+            "the working corpus was taken for the seeds"
+        );
+        assert!(committed.contains_key(&("payment".to_string(), "single-first".to_string())));
     }
 }

@@ -7,7 +7,7 @@
 //! either succeed or leave the session / ledger unchanged, with bounded work.
 //!
 //! The seeds are made by an honest [`RenewingWallet`] in whichever build runs
-//! the generator (the corpus is written by `cargo test`, so natively): under
+//! the generator (the seeds are written by `cargo test`, so natively): under
 //! `cargo test` they reach renewal and redemption; in a `cfg(fuzzing)` build
 //! (whose message digests differ) their one-time signatures fail and the
 //! fuzzer explores the decoders and the checks before the signature.
@@ -168,7 +168,7 @@ pub fn cascade_claim(data: &[u8]) {
     }
 }
 
-/// The seed corpus of both targets.
+/// The seeds of both targets.
 #[must_use]
 pub fn seeds() -> Vec<crate::corpus::Seed> {
     let fx = &*FIXTURE;

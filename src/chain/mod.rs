@@ -22,46 +22,10 @@ use rand_core::CryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::bytes::byte_newtype;
+pub use crate::hash::{ChainId, Word};
 use crate::hash::{HashAlg, Role, Tweak, TweakableHash};
 
 pub mod traversal;
-
-byte_newtype!(
-    /// The 16-byte identifier of a chain (or of any structure whose hashes are
-    /// tweaked with it). Choose it at random per chain: it keys every step
-    /// function of the chain.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use payword::ChainId;
-    ///
-    /// let id: ChainId = "000102030405060708090a0b0c0d0e0f".parse()?;
-    /// assert_eq!(id.as_bytes()[15], 15);
-    /// # Ok::<(), payword::HexError>(())
-    /// ```
-    ChainId,
-    16
-);
-
-byte_newtype!(
-    /// One 32-byte value of a chain.
-    ///
-    /// Words become public when they are spent; until then the words of a
-    /// wallet are secret, so equality is in constant time.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use payword::Word;
-    ///
-    /// let w = Word::from_bytes([1; 32]);
-    /// assert_eq!(Word::try_from(&w.as_bytes()[..])?, w);
-    /// # Ok::<(), payword::LengthError>(())
-    /// ```
-    Word,
-    32
-);
 
 byte_newtype!(
     /// The anchor `w_0` of a chain: what the customer signs in a commitment.
@@ -86,38 +50,6 @@ impl Anchor {
     #[must_use]
     pub const fn as_word(&self) -> Word {
         Word::from_bytes(self.to_bytes())
-    }
-}
-
-impl ChainId {
-    /// A fresh random chain id from the caller's cryptographic RNG.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use payword::ChainId;
-    /// use rand_chacha::ChaCha20Rng;
-    /// use rand_chacha::rand_core::SeedableRng;
-    ///
-    /// let mut rng = ChaCha20Rng::from_seed([0; 32]);
-    /// assert_ne!(ChainId::random(&mut rng), ChainId::random(&mut rng));
-    /// ```
-    #[must_use]
-    pub fn random<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        let mut id = [0u8; 16];
-        rng.fill_bytes(&mut id);
-        Self(id)
-    }
-
-    /// The id of sub-structure `index` of this one (for example the chain of
-    /// one denomination in a purse): `H(DeriveId, self, index)` truncated to 16
-    /// bytes.
-    #[must_use]
-    pub fn derive<H: TweakableHash>(&self, index: u32) -> Self {
-        let full = H::hash_parts(&Tweak::new(Role::DeriveId, *self, index), &[]);
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&full[..16]);
-        Self(id)
     }
 }
 

@@ -206,6 +206,8 @@ impl DomainCommitment {
     }
 }
 
+impl crate::message::sealed::Sealed for DomainCommitment {}
+
 impl Encode for DomainCommitment {
     const TAG: u8 = tag::DOMAIN_COMMITMENT;
     const MAX_LEN: usize =
@@ -367,6 +369,8 @@ impl DeviceCommitment {
     }
 }
 
+impl crate::message::sealed::Sealed for DeviceCommitment {}
+
 impl Encode for DeviceCommitment {
     const TAG: u8 = tag::DEVICE_COMMITMENT;
     const MAX_LEN: usize = 2
@@ -425,6 +429,8 @@ pub struct DeviceClaim {
     /// The highest payment received under it.
     pub payment: Payment,
 }
+
+impl crate::message::sealed::Sealed for DeviceClaim {}
 
 impl Encode for DeviceClaim {
     const TAG: u8 = tag::DEVICE_CLAIM;

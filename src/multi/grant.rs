@@ -174,6 +174,8 @@ impl SharedCommitment {
     }
 }
 
+impl crate::message::sealed::Sealed for SharedCommitment {}
+
 impl Encode for SharedCommitment {
     const TAG: u8 = tag::SHARED_COMMITMENT;
     const MAX_LEN: usize = 2 + 32 + 24 + 1 + 16 + 4 + 32 + Signature::ENCODED_LEN;
@@ -357,6 +359,8 @@ impl RangeGrant {
     }
 }
 
+impl crate::message::sealed::Sealed for RangeGrant {}
+
 impl Encode for RangeGrant {
     const TAG: u8 = tag::RANGE_GRANT;
     const MAX_LEN: usize = 2 + 32 + 32 + 4 + 4 + 32 + Signature::ENCODED_LEN;
@@ -402,6 +406,8 @@ pub struct GrantClaim {
     /// The highest payword received, inside the grant.
     pub payword: Payword,
 }
+
+impl crate::message::sealed::Sealed for GrantClaim {}
 
 impl Encode for GrantClaim {
     const TAG: u8 = tag::GRANT_CLAIM;

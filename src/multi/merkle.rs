@@ -399,6 +399,8 @@ impl MultiCommitment {
     }
 }
 
+impl crate::message::sealed::Sealed for MultiCommitment {}
+
 impl Encode for MultiCommitment {
     const TAG: u8 = tag::MULTI_COMMITMENT;
     const MAX_LEN: usize = 2 + 32 + 16 + 4 + 8 + 8 + 8 + 32 + Signature::ENCODED_LEN;
@@ -498,6 +500,8 @@ impl LeafOpening {
     }
 }
 
+impl crate::message::sealed::Sealed for LeafOpening {}
+
 impl Encode for LeafOpening {
     const TAG: u8 = tag::LEAF_OPENING;
     const MAX_LEN: usize = 2 + MultiCommitment::MAX_LEN + 4 + Leaf::MAX_LEN + 1 + 32 * MAX_DEPTH;
@@ -545,6 +549,8 @@ pub struct LeafClaim {
     /// The highest payment received (naming the leaf id).
     pub payment: Payment,
 }
+
+impl crate::message::sealed::Sealed for LeafClaim {}
 
 impl Encode for LeafClaim {
     const TAG: u8 = tag::LEAF_CLAIM;

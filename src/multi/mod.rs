@@ -54,7 +54,7 @@ use core::fmt;
 
 use crate::message::Certificate;
 use crate::session::SessionError;
-use crate::sign::{Digest, PublicKey, message_digest};
+use crate::sign::{Digest, PublicKey};
 use crate::wire::{DecodeError, Reader, Writer};
 
 mod credit;
@@ -194,19 +194,10 @@ pub struct MultiRedemption {
     pub fraud: Option<crate::fraud::FraudProof>,
 }
 
-/// The largest unsigned part of any signed multi-merchant message (a
-/// [`DomainCommitment`](domain::DomainCommitment) of 16 devices: 611 bytes).
-pub(crate) const MAX_UNSIGNED: usize = 1024;
-
 /// The digest a signature covers: `write_unsigned` writes tag, version and the
-/// fields before the signature (at most [`MAX_UNSIGNED`] bytes; every type
-/// here stays below it, checked by a unit test).
+/// fields before the signature, streamed into the hash.
 pub(crate) fn signed_digest(tag: u8, write_unsigned: impl FnOnce(&mut Writer<'_>)) -> Digest {
-    let mut buf = [0u8; MAX_UNSIGNED];
-    let mut w = Writer::new(&mut buf);
-    write_unsigned(&mut w);
-    let len = w.position().min(buf.len());
-    message_digest(tag, buf.get(..len).unwrap_or(&[]))
+    crate::sign::digest_with(tag, write_unsigned)
 }
 
 /// Reads `valid_from ‖ expires`, refusing `valid_from > expires`.
@@ -379,24 +370,6 @@ impl MultiState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Encode;
-
-    /// Every signed type's unsigned part fits the digest buffer (else a
-    /// signature would cover a truncated encoding).
-    #[test]
-    fn unsigned_parts_fit_the_digest_buffer() {
-        let sig = crate::Signature::ENCODED_LEN;
-        for max in [
-            merkle::MultiCommitment::MAX_LEN,
-            grant::SharedCommitment::MAX_LEN,
-            grant::RangeGrant::MAX_LEN,
-            reservation::Reservation::MAX_LEN,
-            domain::DomainCommitment::MAX_LEN,
-            domain::DeviceCommitment::MAX_LEN,
-        ] {
-            assert!(max - sig <= MAX_UNSIGNED, "{max}");
-        }
-    }
 
     #[test]
     fn errors_display_in_lower_case() {

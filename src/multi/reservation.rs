@@ -131,6 +131,8 @@ impl Reservation {
     }
 }
 
+impl crate::message::sealed::Sealed for Reservation {}
+
 impl Encode for Reservation {
     const TAG: u8 = tag::RESERVATION;
     const MAX_LEN: usize = 2 + 32 * 4 + 8 + 8 + Signature::ENCODED_LEN;

@@ -1,0 +1,175 @@
+#![cfg(all(feature = "ed25519", feature = "std"))]
+//! One credit account per certificate: every redemption path (plain, cascade,
+//! tree leaf, grant, device) and every live reservation draw on the same
+//! credit limit.
+//!
+//! `cascade_respects_reservations_of_other_commitments` and
+//! `cascade_counts_credit_used_by_leaves` are the regression tests of the
+//! defect where `redeem_cascade` computed its available credit from the plain
+//! ledger alone, so a cascade could pay out credit already used by a tree
+//! leaf or reserved for another commitment.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use ed25519_dalek::SigningKey;
+use payword::renew::{CascadeClaim, RenewingWallet};
+use payword::{
+    Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
+    CommitmentFields, CommittedChain, CustomerId, HashAlg, Leaf, LeafClaim, MemoryLedger,
+    MerkleTree, MessageSigner, MultiCommitment, Payment, PaymentBody, RedemptionClaim, Session,
+    Sha256, StoreAll, Traversal, VendorId,
+};
+
+const NOW: u64 = 1_000_000;
+
+struct World {
+    broker: SigningKey,
+    customer: SigningKey,
+    broker_id: BrokerId,
+    vendor: VendorId,
+    cert: Certificate,
+}
+
+fn world(credit_limit: u64) -> World {
+    let broker = SigningKey::from_bytes(&[1; 32]);
+    let customer = SigningKey::from_bytes(&[2; 32]);
+    let broker_id = BrokerId::from_bytes([3; 32]);
+    let cert = Certificate::issue(
+        CertificateFields {
+            broker: broker_id,
+            serial: 7,
+            customer: CustomerId::from_bytes([4; 16]),
+            customer_key: customer.public_key(),
+            credit_limit,
+            valid_from: NOW - 1000,
+            expires: NOW + 100_000,
+        },
+        &broker,
+    )
+    .unwrap();
+    World {
+        broker,
+        customer,
+        broker_id,
+        vendor: VendorId::from_bytes([5; 32]),
+        cert,
+    }
+}
+
+fn broker(w: &World) -> Broker {
+    Broker::new(w.broker_id, w.broker.public_key(), MemoryLedger::new(), 60)
+}
+
+fn params(byte: u8, n: u32) -> ChainParams {
+    ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([byte; 16]), n.into()).unwrap()
+}
+
+/// A cascade claim of `payments` one-unit payments of value `unit_value`
+/// over chains of length 10 (renewed as they run out).
+fn cascade(w: &World, byte: u8, unit_value: u64, payments: u32) -> CascadeClaim {
+    let mut wallet =
+        RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([byte; 32]), params(byte, 10), 0)
+            .unwrap();
+    let commitment = Commitment::sign(
+        CommitmentFields {
+            certificate: w.cert.digest(),
+            vendor: w.vendor,
+            unit_value,
+            valid_from: NOW - 10,
+            expires: NOW + 10_000,
+            chain: wallet.committed_chain(),
+            renewal: Some(wallet.renewal_key()),
+        },
+        &w.customer,
+    )
+    .unwrap();
+    wallet.bind(&commitment).unwrap();
+    let mut session =
+        Session::open(w.vendor, &w.broker.public_key(), w.cert, commitment, NOW, 0).unwrap();
+    for _ in 0..payments {
+        let out = wallet.pay().unwrap();
+        if let Some(link) = &out.link {
+            session.renew(link, NOW).unwrap();
+        }
+        session.pay(&out.payment, NOW).unwrap();
+    }
+    session.cascade().unwrap()
+}
+
+/// A plain commitment (no renewal) with `units` paid, as a claim.
+fn plain(w: &World, byte: u8, unit_value: u64, units: u32) -> RedemptionClaim {
+    let p = params(byte, 100);
+    let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([byte; 32]), p).unwrap();
+    let commitment = Commitment::sign(
+        CommitmentFields {
+            certificate: w.cert.digest(),
+            vendor: w.vendor,
+            unit_value,
+            valid_from: NOW - 10,
+            expires: NOW + 10_000,
+            chain: CommittedChain::Single {
+                params: p,
+                anchor: wallet.anchor(),
+            },
+            renewal: None,
+        },
+        &w.customer,
+    )
+    .unwrap();
+    let top = wallet.advance(units).unwrap();
+    RedemptionClaim {
+        certificate: w.cert,
+        commitment,
+        payment: Payment::new(commitment.digest(), PaymentBody::Single(top)),
+    }
+}
+
+#[test]
+fn cascade_respects_reservations_of_other_commitments() {
+    let w = world(100);
+    let mut b = broker(&w);
+    // 60 of the 100 are reserved for another commitment's vendor.
+    let reserved = plain(&w, 20, 1, 60);
+    let key = reserved.commitment.digest();
+    b.reserve(&w.cert, key, w.vendor, 60, NOW, NOW + 5000, &w.broker)
+        .unwrap();
+    // A cascade worth 35 × 2 = 70 may only use the 40 nobody reserved.
+    let c = cascade(&w, 10, 2, 35);
+    let r = b.redeem_cascade(&c, &w.vendor, NOW).unwrap();
+    assert_eq!(r.owed, 40, "the cascade took reserved credit");
+    // The reservation is honoured in full.
+    let r = b.redeem(&reserved, &w.vendor, NOW).unwrap();
+    assert_eq!(r.owed, 60, "a broker-signed reservation was not honoured");
+}
+
+#[test]
+fn cascade_counts_credit_used_by_leaves() {
+    let w = world(100);
+    let mut b = broker(&w);
+    // A tree leaf takes 60 of the credit first.
+    let p = params(30, 100);
+    let mut leaf_wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([30; 32]), p).unwrap();
+    let leaf = Leaf {
+        vendor: w.vendor,
+        unit_value: 1,
+        cap: 100,
+        chain: CommittedChain::Single {
+            params: p,
+            anchor: leaf_wallet.anchor(),
+        },
+    };
+    let tree =
+        MerkleTree::build(w.cert.digest(), ChainId::from_bytes([31; 16]), vec![leaf]).unwrap();
+    let root = MultiCommitment::sign(tree.fields(NOW - 10, NOW + 10_000), &w.customer).unwrap();
+    let opening = tree.opening(&root, 0).unwrap();
+    let top = leaf_wallet.advance(60).unwrap();
+    let claim = LeafClaim {
+        certificate: w.cert,
+        opening,
+        payment: Payment::new(opening.leaf_id(), PaymentBody::Single(top)),
+    };
+    assert_eq!(b.redeem_leaf(&claim, &w.vendor, NOW).unwrap().owed, 60);
+    // A cascade worth 70 may only use the 40 left.
+    let c = cascade(&w, 10, 2, 35);
+    let r = b.redeem_cascade(&c, &w.vendor, NOW).unwrap();
+    assert_eq!(r.owed, 40, "the cascade paid credit a leaf had used");
+}
