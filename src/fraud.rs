@@ -436,7 +436,7 @@ fn count_of(len: usize) -> u16 {
     u16::try_from(len).unwrap_or(u16::MAX)
 }
 
-impl crate::message::sealed::Sealed for FraudProof {}
+impl crate::wire::sealed::Sealed for FraudProof {}
 
 impl Encode for FraudProof {
     const TAG: u8 = TAG;

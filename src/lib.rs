@@ -84,7 +84,10 @@ pub use renew::{
 #[cfg(feature = "ed25519")]
 pub use session::{Session, SessionError};
 #[cfg(feature = "ed25519")]
-pub use sign::{Digest, MessageSigner, PublicKey, SigAlg, Signature, SignatureError};
+pub use sign::{
+    Digest, MessageSigner, PublicKey, SigAlg, SignError, Signature, SignatureError, Signed,
+    SignedFields,
+};
 pub use verify::{
     DEFAULT_STEP_LIMIT, MAX_DENOMINATIONS, Purse, PurseAnchors, PurseError, PurseParams,
     PursePayment, PurseReceiver, Receiver, VerifyError,

@@ -12,12 +12,11 @@ use crate::bytes::byte_newtype;
 use crate::chain::{Anchor, ChainId, ChainParams, Payword, Word};
 use crate::hash::HashAlg;
 use crate::lmots::LmotsPublicKey;
-use crate::sign::{Digest, MessageSigner, PublicKey, Signature, SignatureError};
+use crate::sign::{Digest, MessageSigner, PublicKey, SignError, Signed, SignedFields};
 use crate::verify::{MAX_DENOMINATIONS, PurseAnchors, PurseParams, PursePayment};
 use crate::wire::{DecodeError, Reader, Writer};
 
-/// Version byte of every message this library writes.
-pub const VERSION: u8 = 1;
+pub use crate::wire::{Encode, VERSION};
 
 /// Message type tags.
 pub mod tag {
@@ -50,99 +49,6 @@ byte_newtype!(
     16
 );
 
-pub(crate) mod sealed {
-    /// Seals [`Encode`](super::Encode): only this crate's messages have a
-    /// canonical encoding.
-    pub trait Sealed {}
-}
-
-/// A value with one canonical binary encoding.
-///
-/// # Examples
-///
-/// ```
-/// use payword::{Encode, Payment, PaymentBody, Payword, Digest, Word};
-///
-/// let p = Payment::new(Digest::from_bytes([1; 32]), PaymentBody::Single(Payword::new(5, Word::from_bytes([2; 32]))));
-/// let mut buf = [0u8; Payment::MAX_LEN];
-/// let len = p.encode(&mut buf);
-/// assert_eq!(Payment::decode(&buf[..len])?, p);
-/// # Ok::<(), payword::DecodeError>(())
-/// ```
-pub trait Encode: sealed::Sealed + Sized {
-    /// The type tag.
-    const TAG: u8;
-    /// The largest encoding, in bytes.
-    const MAX_LEN: usize;
-
-    /// Writes the fields after the tag and version.
-    #[doc(hidden)]
-    fn write_fields(&self, w: &mut Writer<'_>);
-
-    /// Reads the fields after the tag and version.
-    #[doc(hidden)]
-    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
-
-    /// Writes the whole encoding (tag, version, fields).
-    fn write(&self, w: &mut Writer<'_>) {
-        w.put_u8(Self::TAG);
-        w.put_u8(VERSION);
-        self.write_fields(w);
-    }
-
-    /// Reads a whole encoding from a reader, leaving the rest.
-    ///
-    /// # Errors
-    ///
-    /// [`DecodeError`] naming what was wrong.
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let tag = r.u8("tag")?;
-        if tag != Self::TAG {
-            return Err(DecodeError::UnknownTag { tag });
-        }
-        let version = r.u8("version")?;
-        if version != VERSION {
-            return Err(DecodeError::UnknownVersion { version });
-        }
-        Self::read_fields(r)
-    }
-
-    /// Encodes into `out`, returning the length (at most [`Self::MAX_LEN`]; a
-    /// shorter `out` receives what fits, and the return value is the full length).
-    fn encode(&self, out: &mut [u8]) -> usize {
-        let mut w = Writer::new(out);
-        self.write(&mut w);
-        w.position()
-    }
-
-    /// Encodes into a fresh vector.
-    #[cfg(feature = "alloc")]
-    fn to_bytes(&self) -> alloc::vec::Vec<u8> {
-        let mut v = alloc::vec![0u8; Self::MAX_LEN];
-        let len = self.encode(&mut v);
-        v.truncate(len);
-        v
-    }
-
-    /// Decodes exactly one value from `bytes` (no trailing data).
-    ///
-    /// # Errors
-    ///
-    /// [`DecodeError`] naming what was wrong.
-    fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(bytes);
-        let v = Self::read(&mut r)?;
-        r.finish()?;
-        Ok(v)
-    }
-}
-
-/// The digest of the unsigned part of a message: `write_unsigned` must write
-/// the tag, version and fields before the signature.
-fn digest_of(tag: u8, write_unsigned: impl FnOnce(&mut Writer<'_>)) -> Digest {
-    crate::sign::digest_with(tag, write_unsigned)
-}
-
 fn read_validity(r: &mut Reader<'_>) -> Result<(u64, u64), DecodeError> {
     let from = r.u64("valid_from")?;
     let until = r.u64("expires")?;
@@ -171,7 +77,8 @@ pub struct CertificateFields {
     pub expires: u64,
 }
 
-/// A broker-signed certificate (broker → customer).
+/// A broker-signed certificate (broker → customer): [`CertificateFields`]
+/// signed by the broker.
 ///
 /// # Examples
 ///
@@ -191,114 +98,57 @@ pub struct CertificateFields {
 ///     expires: 86_400,
 /// }, &broker)?;
 /// assert!(cert.verify(&broker.public_key()).is_ok());
-/// # Ok::<(), payword::SignatureError>(())
+/// # Ok::<(), payword::SignError>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Certificate {
-    fields: CertificateFields,
-    signature: Signature,
-}
+pub type Certificate = Signed<CertificateFields>;
 
-impl Certificate {
-    fn write_unsigned(f: &CertificateFields, w: &mut Writer<'_>) {
-        w.put_u8(tag::CERTIFICATE);
-        w.put_u8(VERSION);
-        w.put(f.broker.as_bytes());
-        w.put_u64(f.serial);
-        w.put(f.customer.as_bytes());
-        f.customer_key.write(w);
-        w.put_u64(f.credit_limit);
-        w.put_u64(f.valid_from);
-        w.put_u64(f.expires);
-    }
-
-    /// The digest a broker signs for `fields` (also the certificate's identity).
-    #[must_use]
-    pub fn digest_of(fields: &CertificateFields) -> Digest {
-        digest_of(tag::CERTIFICATE, |w| Self::write_unsigned(fields, w))
-    }
-
-    /// Signs `fields` with the broker's key.
+impl Signed<CertificateFields> {
+    /// Signs `fields` with the broker's key: [`Signed::sign`] under the name
+    /// the protocol gives it.
     ///
     /// # Errors
     ///
-    /// [`SignatureError`] if the signer fails, or if `valid_from > expires`.
+    /// [`SignError::Invalid`] (for example `valid_from > expires`),
+    /// [`SignError::Signer`].
     pub fn issue<S: MessageSigner + ?Sized>(
         fields: CertificateFields,
         broker: &S,
-    ) -> Result<Self, SignatureError> {
-        if fields.valid_from > fields.expires {
-            return Err(SignatureError);
-        }
-        let signature = broker.sign_digest(&Self::digest_of(&fields))?;
-        Ok(Self { fields, signature })
-    }
-
-    /// The certified content.
-    #[must_use]
-    pub const fn fields(&self) -> &CertificateFields {
-        &self.fields
-    }
-
-    /// The broker's signature.
-    #[must_use]
-    pub const fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    /// The certificate's identity.
-    #[must_use]
-    pub fn digest(&self) -> Digest {
-        Self::digest_of(&self.fields)
-    }
-
-    /// Verifies the broker's signature.
-    ///
-    /// # Errors
-    ///
-    /// [`SignatureError`].
-    pub fn verify(&self, broker_key: &PublicKey) -> Result<(), SignatureError> {
-        broker_key.verify(&self.digest(), &self.signature)
+    ) -> Result<Self, SignError> {
+        Self::sign(fields, broker)
     }
 }
 
-impl crate::message::sealed::Sealed for Certificate {}
+impl crate::wire::sealed::Sealed for CertificateFields {}
 
-impl Encode for Certificate {
+impl SignedFields for CertificateFields {
     const TAG: u8 = tag::CERTIFICATE;
-    const MAX_LEN: usize = 2 + 32 + 8 + 16 + PublicKey::ENCODED_LEN + 24 + Signature::ENCODED_LEN;
+    const MAX_LEN: usize = 32 + 8 + 16 + PublicKey::ENCODED_LEN + 24;
 
-    fn write_fields(&self, w: &mut Writer<'_>) {
-        let f = &self.fields;
-        w.put(f.broker.as_bytes());
-        w.put_u64(f.serial);
-        w.put(f.customer.as_bytes());
-        f.customer_key.write(w);
-        w.put_u64(f.credit_limit);
-        w.put_u64(f.valid_from);
-        w.put_u64(f.expires);
-        self.signature.write(w);
+    fn write(&self, w: &mut Writer<'_>) {
+        w.put(self.broker.as_bytes());
+        w.put_u64(self.serial);
+        w.put(self.customer.as_bytes());
+        self.customer_key.write(w);
+        w.put_u64(self.credit_limit);
+        w.put_u64(self.valid_from);
+        w.put_u64(self.expires);
     }
 
-    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let broker = BrokerId::from_bytes(r.array("broker")?);
         let serial = r.u64("serial")?;
         let customer = CustomerId::from_bytes(r.array("customer")?);
         let customer_key = PublicKey::read(r, "customer_key")?;
         let credit_limit = r.u64("credit_limit")?;
         let (valid_from, expires) = read_validity(r)?;
-        let signature = Signature::read(r)?;
         Ok(Self {
-            fields: CertificateFields {
-                broker,
-                serial,
-                customer,
-                customer_key,
-                credit_limit,
-                valid_from,
-                expires,
-            },
-            signature,
+            broker,
+            serial,
+            customer,
+            customer_key,
+            credit_limit,
+            valid_from,
+            expires,
         })
     }
 }
@@ -432,28 +282,29 @@ pub struct CommitmentFields {
     pub renewal: Option<LmotsPublicKey>,
 }
 
-/// A customer-signed commitment (customer → vendor).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Commitment {
-    fields: CommitmentFields,
-    signature: Signature,
-}
+/// A customer-signed commitment (customer → vendor): [`CommitmentFields`]
+/// signed with the certified customer key.
+pub type Commitment = Signed<CommitmentFields>;
 
-impl Commitment {
-    fn write_unsigned(f: &CommitmentFields, w: &mut Writer<'_>) {
-        w.put_u8(tag::COMMITMENT);
-        w.put_u8(VERSION);
-        Self::write_content(f, w);
-    }
+impl crate::wire::sealed::Sealed for CommitmentFields {}
 
-    fn write_content(f: &CommitmentFields, w: &mut Writer<'_>) {
-        w.put(f.certificate.as_bytes());
-        w.put(f.vendor.as_bytes());
-        w.put_u64(f.unit_value);
-        w.put_u64(f.valid_from);
-        w.put_u64(f.expires);
-        f.chain.write(w);
-        match &f.renewal {
+impl SignedFields for CommitmentFields {
+    const TAG: u8 = tag::COMMITMENT;
+    const MAX_LEN: usize = 32
+        + 32
+        + 24
+        + (1 + 1 + 16 + 4 + 1 + 4 + 32 * MAX_DENOMINATIONS)
+        + 1
+        + LmotsPublicKey::ENCODED_LEN;
+
+    fn write(&self, w: &mut Writer<'_>) {
+        w.put(self.certificate.as_bytes());
+        w.put(self.vendor.as_bytes());
+        w.put_u64(self.unit_value);
+        w.put_u64(self.valid_from);
+        w.put_u64(self.expires);
+        self.chain.write(w);
+        match &self.renewal {
             None => w.put_u8(0),
             Some(key) => {
                 w.put_u8(1);
@@ -462,77 +313,7 @@ impl Commitment {
         }
     }
 
-    /// The digest a customer signs for `fields`; also the commitment's
-    /// identity, on which ledgers key.
-    #[must_use]
-    pub fn digest_of(fields: &CommitmentFields) -> Digest {
-        digest_of(tag::COMMITMENT, |w| Self::write_unsigned(fields, w))
-    }
-
-    /// Signs `fields` with the customer's key.
-    ///
-    /// # Errors
-    ///
-    /// [`SignatureError`] if the signer fails, if `valid_from > expires` or
-    /// the unit value is 0.
-    pub fn sign<S: MessageSigner + ?Sized>(
-        fields: CommitmentFields,
-        customer: &S,
-    ) -> Result<Self, SignatureError> {
-        if fields.valid_from > fields.expires || fields.unit_value == 0 {
-            return Err(SignatureError);
-        }
-        let signature = customer.sign_digest(&Self::digest_of(&fields))?;
-        Ok(Self { fields, signature })
-    }
-
-    /// The committed content.
-    #[must_use]
-    pub const fn fields(&self) -> &CommitmentFields {
-        &self.fields
-    }
-
-    /// The customer's signature.
-    #[must_use]
-    pub const fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    /// The commitment's identity.
-    #[must_use]
-    pub fn digest(&self) -> Digest {
-        Self::digest_of(&self.fields)
-    }
-
-    /// Verifies the customer's signature.
-    ///
-    /// # Errors
-    ///
-    /// [`SignatureError`].
-    pub fn verify(&self, customer_key: &PublicKey) -> Result<(), SignatureError> {
-        customer_key.verify(&self.digest(), &self.signature)
-    }
-}
-
-impl crate::message::sealed::Sealed for Commitment {}
-
-impl Encode for Commitment {
-    const TAG: u8 = tag::COMMITMENT;
-    const MAX_LEN: usize = 2
-        + 32
-        + 32
-        + 24
-        + (1 + 1 + 16 + 4 + 1 + 4 + 32 * MAX_DENOMINATIONS)
-        + 1
-        + LmotsPublicKey::ENCODED_LEN
-        + Signature::ENCODED_LEN;
-
-    fn write_fields(&self, w: &mut Writer<'_>) {
-        Self::write_content(&self.fields, w);
-        self.signature.write(w);
-    }
-
-    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let certificate = Digest::from_bytes(r.array("certificate")?);
         let vendor = VendorId::from_bytes(r.array("vendor")?);
         let unit_value = r.u64("unit_value")?;
@@ -553,18 +334,14 @@ impl Encode for Commitment {
         } else {
             None
         };
-        let signature = Signature::read(r)?;
         Ok(Self {
-            fields: CommitmentFields {
-                certificate,
-                vendor,
-                unit_value,
-                valid_from,
-                expires,
-                chain,
-                renewal,
-            },
-            signature,
+            certificate,
+            vendor,
+            unit_value,
+            valid_from,
+            expires,
+            chain,
+            renewal,
         })
     }
 }
@@ -620,7 +397,7 @@ pub(crate) fn read_payword(r: &mut Reader<'_>) -> Result<Payword, DecodeError> {
     Ok(Payword::new(index, Word::from_bytes(r.array("word")?)))
 }
 
-impl crate::message::sealed::Sealed for Payment {}
+impl crate::wire::sealed::Sealed for Payment {}
 
 impl Encode for Payment {
     const TAG: u8 = tag::PAYMENT;
@@ -693,7 +470,7 @@ pub struct RedemptionClaim {
     pub payment: Payment,
 }
 
-impl crate::message::sealed::Sealed for RedemptionClaim {}
+impl crate::wire::sealed::Sealed for RedemptionClaim {}
 
 impl Encode for RedemptionClaim {
     const TAG: u8 = tag::REDEMPTION_CLAIM;

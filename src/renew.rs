@@ -627,7 +627,7 @@ fn read_link_fields(r: &mut Reader<'_>) -> Result<LinkFields, DecodeError> {
     })
 }
 
-impl crate::message::sealed::Sealed for RenewalLink {}
+impl crate::wire::sealed::Sealed for RenewalLink {}
 
 impl Encode for RenewalLink {
     const TAG: u8 = tag::RENEWAL_LINK;
@@ -1206,7 +1206,7 @@ mod with_alloc {
         pub renewals: Vec<RenewedChain>,
     }
 
-    impl crate::message::sealed::Sealed for CascadeClaim {}
+    impl crate::wire::sealed::Sealed for CascadeClaim {}
 
     impl Encode for CascadeClaim {
         const TAG: u8 = tag::CASCADE_CLAIM;
@@ -1370,7 +1370,7 @@ mod with_alloc {
         }
     }
 
-    impl crate::message::sealed::Sealed for OtsReuseProof {}
+    impl crate::wire::sealed::Sealed for OtsReuseProof {}
 
     impl Encode for OtsReuseProof {
         const TAG: u8 = tag::OTS_REUSE_PROOF;

@@ -20,7 +20,7 @@ use core::fmt;
 
 use crate::bytes::byte_newtype;
 use crate::hash::MessageHasher;
-use crate::wire::Writer;
+use crate::wire::{DecodeError, Encode, Reader, VERSION, Writer};
 
 byte_newtype!(
     /// The digest of a canonical message: its identity (ledgers key on it) and
@@ -290,6 +290,210 @@ where
             self.try_sign(digest.as_bytes())
                 .map(|s| Signature::ed25519(s.to_bytes()))
                 .map_err(|_| SignatureError)
+        }
+    }
+}
+
+/// The content of a signed message: its fields, with one canonical encoding.
+///
+/// Sealed: implemented by this crate's field types (`CertificateFields`,
+/// `CommitmentFields`, …), each an instance of [`Signed`].
+pub trait SignedFields:
+    crate::wire::sealed::Sealed + Sized + Clone + PartialEq + fmt::Debug
+{
+    /// The message's type tag, first byte of its encoding and part of the
+    /// digest's tweak.
+    const TAG: u8;
+    /// The largest encoding of the fields (without tag, version and
+    /// signature), in bytes.
+    const MAX_LEN: usize;
+
+    /// Writes the fields.
+    #[doc(hidden)]
+    fn write(&self, w: &mut Writer<'_>);
+
+    /// Reads the fields, refusing every value the format does not allow.
+    #[doc(hidden)]
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
+}
+
+/// The largest encoding of any signed message's fields (bytes): the bound of
+/// the buffer [`Signed::sign`] checks the fields in.
+const MAX_SIGNED_FIELDS: usize = 1024;
+
+/// A signed message: fields `F` and a signature over their
+/// [digest](Signed::digest_of).
+///
+/// Every signed message of the protocol is one of these (`Certificate` is
+/// `Signed<CertificateFields>`, `Commitment` is `Signed<CommitmentFields>`,
+/// …): one digest, sign, verify and encoding path for all of them. The
+/// encoding is `tag ‖ version ‖ fields ‖ signature`; the digest is the
+/// SHA-256 of `Tweak(MessageDigest, 0, tag) ‖ tag ‖ version ‖ fields`,
+/// streamed, so no signature is valid across message types.
+///
+/// # Examples
+///
+/// ```
+/// use payword::{BrokerId, Certificate, CertificateFields, CustomerId, Encode, MessageSigner};
+/// use ed25519_dalek::SigningKey;
+///
+/// let broker = SigningKey::from_bytes(&[1; 32]);
+/// let fields = CertificateFields {
+///     broker: BrokerId::from_bytes([9; 32]),
+///     serial: 1,
+///     customer: CustomerId::from_bytes([3; 16]),
+///     customer_key: SigningKey::from_bytes(&[2; 32]).public_key(),
+///     credit_limit: 1_000,
+///     valid_from: 0,
+///     expires: 86_400,
+/// };
+/// let cert = Certificate::sign(fields, &broker)?;
+/// assert_eq!(cert.digest(), Certificate::digest_of(&fields));
+/// assert!(cert.verify(&broker.public_key()).is_ok());
+/// assert_eq!(Certificate::decode(&cert.to_bytes())?, cert);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Signed<F> {
+    pub(crate) fields: F,
+    pub(crate) signature: Signature,
+}
+
+impl<F: SignedFields> Signed<F> {
+    /// The digest a signer signs for `fields`; also the message's identity
+    /// (brokers key their records on it).
+    ///
+    /// # Cost
+    ///
+    /// One SHA-256 over the encoded fields (streamed, no buffer).
+    #[must_use]
+    pub fn digest_of(fields: &F) -> Digest {
+        digest_with(F::TAG, |w| {
+            w.put_u8(F::TAG);
+            w.put_u8(VERSION);
+            fields.write(w);
+        })
+    }
+
+    /// Signs `fields` with `signer`.
+    ///
+    /// The fields are first encoded and decoded again: a value the decoder
+    /// would refuse (a reversed validity window, a zero unit value, a count
+    /// out of range, …) is never signed, so every signed message decodes.
+    ///
+    /// # Errors
+    ///
+    /// [`SignError::Invalid`] naming the field the format refuses;
+    /// [`SignError::Signer`] if the signer fails.
+    pub fn sign<S: MessageSigner + ?Sized>(fields: F, signer: &S) -> Result<Self, SignError> {
+        check_fields(&fields)?;
+        let signature = signer
+            .sign_digest(&Self::digest_of(&fields))
+            .map_err(|_| SignError::Signer)?;
+        Ok(Self { fields, signature })
+    }
+
+    /// The signed content.
+    #[must_use]
+    pub const fn fields(&self) -> &F {
+        &self.fields
+    }
+
+    /// The signature.
+    #[must_use]
+    pub const fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// The message's identity: [`digest_of`](Self::digest_of) its fields.
+    #[must_use]
+    pub fn digest(&self) -> Digest {
+        Self::digest_of(&self.fields)
+    }
+
+    /// Verifies the signature under `key`.
+    ///
+    /// # Cost
+    ///
+    /// One digest and one signature verification.
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError`] (opaque).
+    pub fn verify(&self, key: &PublicKey) -> Result<(), SignatureError> {
+        key.verify(&self.digest(), &self.signature)
+    }
+}
+
+/// Encodes `fields` and decodes them again: they must decode to themselves.
+fn check_fields<F: SignedFields>(fields: &F) -> Result<(), SignError> {
+    const { assert!(F::MAX_LEN <= MAX_SIGNED_FIELDS) };
+    let mut buf = [0u8; MAX_SIGNED_FIELDS];
+    let mut w = Writer::new(&mut buf);
+    fields.write(&mut w);
+    let len = w.position();
+    let bytes = buf
+        .get(..len)
+        .ok_or(SignError::Invalid(DecodeError::LengthOverLimit {
+            field: "fields",
+            length: len as u64,
+            max: MAX_SIGNED_FIELDS as u64,
+        }))?;
+    let mut r = Reader::new(bytes);
+    let back = F::read(&mut r).map_err(SignError::Invalid)?;
+    r.finish().map_err(SignError::Invalid)?;
+    if back == *fields {
+        Ok(())
+    } else {
+        Err(SignError::Invalid(DecodeError::NonCanonical {
+            field: "fields",
+        }))
+    }
+}
+
+impl<F: SignedFields> crate::wire::sealed::Sealed for Signed<F> {}
+
+impl<F: SignedFields> Encode for Signed<F> {
+    const TAG: u8 = F::TAG;
+    const MAX_LEN: usize = 2 + F::MAX_LEN + Signature::ENCODED_LEN;
+
+    fn write_fields(&self, w: &mut Writer<'_>) {
+        self.fields.write(w);
+        self.signature.write(w);
+    }
+
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let fields = F::read(r)?;
+        let signature = Signature::read(r)?;
+        Ok(Self { fields, signature })
+    }
+}
+
+/// Why a message could not be signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The fields hold a value the wire format refuses (the decoder would
+    /// refuse the message): the error names the field.
+    Invalid(DecodeError),
+    /// The signer failed.
+    Signer,
+}
+
+impl fmt::Display for SignError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Invalid(e) => write!(f, "fields cannot be signed: {e}"),
+            Self::Signer => f.write_str("signer failed"),
+        }
+    }
+}
+
+impl core::error::Error for SignError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Invalid(e) => Some(e),
+            Self::Signer => None,
         }
     }
 }

@@ -295,6 +295,96 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// Version byte of every message this library writes.
+pub const VERSION: u8 = 1;
+
+pub(crate) mod sealed {
+    /// Seals [`Encode`](super::Encode): only this crate's messages have a
+    /// canonical encoding.
+    pub trait Sealed {}
+}
+
+/// A value with one canonical binary encoding.
+///
+/// # Examples
+///
+/// ```
+/// use payword::{Encode, Payment, PaymentBody, Payword, Digest, Word};
+///
+/// let p = Payment::new(Digest::from_bytes([1; 32]), PaymentBody::Single(Payword::new(5, Word::from_bytes([2; 32]))));
+/// let mut buf = [0u8; Payment::MAX_LEN];
+/// let len = p.encode(&mut buf);
+/// assert_eq!(Payment::decode(&buf[..len])?, p);
+/// # Ok::<(), payword::DecodeError>(())
+/// ```
+pub trait Encode: sealed::Sealed + Sized {
+    /// The type tag.
+    const TAG: u8;
+    /// The largest encoding, in bytes.
+    const MAX_LEN: usize;
+
+    /// Writes the fields after the tag and version.
+    #[doc(hidden)]
+    fn write_fields(&self, w: &mut Writer<'_>);
+
+    /// Reads the fields after the tag and version.
+    #[doc(hidden)]
+    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
+
+    /// Writes the whole encoding (tag, version, fields).
+    fn write(&self, w: &mut Writer<'_>) {
+        w.put_u8(Self::TAG);
+        w.put_u8(VERSION);
+        self.write_fields(w);
+    }
+
+    /// Reads a whole encoding from a reader, leaving the rest.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`] naming what was wrong.
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let tag = r.u8("tag")?;
+        if tag != Self::TAG {
+            return Err(DecodeError::UnknownTag { tag });
+        }
+        let version = r.u8("version")?;
+        if version != VERSION {
+            return Err(DecodeError::UnknownVersion { version });
+        }
+        Self::read_fields(r)
+    }
+
+    /// Encodes into `out`, returning the length (at most [`Self::MAX_LEN`]; a
+    /// shorter `out` receives what fits, and the return value is the full length).
+    fn encode(&self, out: &mut [u8]) -> usize {
+        let mut w = Writer::new(out);
+        self.write(&mut w);
+        w.position()
+    }
+
+    /// Encodes into a fresh vector.
+    #[cfg(feature = "alloc")]
+    fn to_bytes(&self) -> alloc::vec::Vec<u8> {
+        let mut v = alloc::vec![0u8; Self::MAX_LEN];
+        let len = self.encode(&mut v);
+        v.truncate(len);
+        v
+    }
+
+    /// Decodes exactly one value from `bytes` (no trailing data).
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`] naming what was wrong.
+    fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let v = Self::read(&mut r)?;
+        r.finish()?;
+        Ok(v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,16 +18,12 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use super::{
-    KeyEntry, MultiError, MultiRedemption, check_customer_signed, read_validity, signed_digest, tag,
-};
+use super::{KeyEntry, MultiError, MultiRedemption, check_customer_signed, read_validity, tag};
 use crate::broker::{Broker, Ledger, newer_parts};
 use crate::chain::ChainId;
-use crate::message::{
-    Certificate, CommittedChain, Encode, Payment, PaymentBody, VERSION, VendorId,
-};
+use crate::message::{Certificate, CommittedChain, Encode, Payment, PaymentBody, VendorId};
 use crate::session::{ChainState, SessionError, check_window};
-use crate::sign::{Digest, MessageSigner, PublicKey, Signature};
+use crate::sign::{Digest, PublicKey, Signed, SignedFields};
 use crate::wire::{DecodeError, Reader, Writer};
 
 /// The most devices one domain may list.
@@ -120,75 +116,9 @@ impl DomainCommitmentFields {
 /// assert_eq!(domain.fields().device(1), Some(&watch.public_key()));
 /// # Ok::<(), payword::multi::MultiError>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct DomainCommitment {
-    fields: DomainCommitmentFields,
-    signature: Signature,
-}
+pub type DomainCommitment = Signed<DomainCommitmentFields>;
 
-impl DomainCommitment {
-    fn write_unsigned(f: &DomainCommitmentFields, w: &mut Writer<'_>) {
-        w.put_u8(tag::DOMAIN_COMMITMENT);
-        w.put_u8(VERSION);
-        Self::write_content(f, w);
-    }
-
-    fn write_content(f: &DomainCommitmentFields, w: &mut Writer<'_>) {
-        w.put(f.certificate.as_bytes());
-        w.put(f.domain.as_bytes());
-        w.put_u64(f.domain_limit);
-        w.put_u64(f.device_limit);
-        w.put_u64(f.valid_from);
-        w.put_u64(f.expires);
-        w.put_u8(f.count);
-        for k in f.devices() {
-            k.write(w);
-        }
-    }
-
-    /// The digest the customer signs (the domain's identity).
-    #[must_use]
-    pub fn digest_of(fields: &DomainCommitmentFields) -> Digest {
-        signed_digest(tag::DOMAIN_COMMITMENT, |w| Self::write_unsigned(fields, w))
-    }
-
-    /// Signs `fields` with the customer's key.
-    ///
-    /// # Errors
-    ///
-    /// [`MultiError::Invalid`] if `valid_from > expires`;
-    /// [`MultiError::Signing`].
-    pub fn sign<S: MessageSigner + ?Sized>(
-        fields: DomainCommitmentFields,
-        customer: &S,
-    ) -> Result<Self, MultiError> {
-        if fields.valid_from > fields.expires {
-            return Err(SessionError::Expired.into());
-        }
-        let signature = customer
-            .sign_digest(&Self::digest_of(&fields))
-            .map_err(|_| MultiError::Signing)?;
-        Ok(Self { fields, signature })
-    }
-
-    /// The signed content.
-    #[must_use]
-    pub const fn fields(&self) -> &DomainCommitmentFields {
-        &self.fields
-    }
-
-    /// The customer's signature.
-    #[must_use]
-    pub const fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    /// The domain's identity.
-    #[must_use]
-    pub fn digest(&self) -> Digest {
-        Self::digest_of(&self.fields)
-    }
-
+impl Signed<DomainCommitmentFields> {
     pub(crate) fn check(
         &self,
         broker_key: &PublicKey,
@@ -206,19 +136,26 @@ impl DomainCommitment {
     }
 }
 
-impl crate::message::sealed::Sealed for DomainCommitment {}
+impl crate::wire::sealed::Sealed for DomainCommitmentFields {}
 
-impl Encode for DomainCommitment {
+impl SignedFields for DomainCommitmentFields {
     const TAG: u8 = tag::DOMAIN_COMMITMENT;
-    const MAX_LEN: usize =
-        2 + 32 + 16 + 32 + 1 + PublicKey::ENCODED_LEN * MAX_DEVICES + Signature::ENCODED_LEN;
+    const MAX_LEN: usize = 32 + 16 + 32 + 1 + PublicKey::ENCODED_LEN * MAX_DEVICES;
 
-    fn write_fields(&self, w: &mut Writer<'_>) {
-        Self::write_content(&self.fields, w);
-        self.signature.write(w);
+    fn write(&self, w: &mut Writer<'_>) {
+        w.put(self.certificate.as_bytes());
+        w.put(self.domain.as_bytes());
+        w.put_u64(self.domain_limit);
+        w.put_u64(self.device_limit);
+        w.put_u64(self.valid_from);
+        w.put_u64(self.expires);
+        w.put_u8(self.count);
+        for k in self.devices() {
+            k.write(w);
+        }
     }
 
-    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let certificate = Digest::from_bytes(r.array("certificate")?);
         let domain = ChainId::from_bytes(r.array("domain id")?);
         let domain_limit = r.u64("domain_limit")?;
@@ -236,19 +173,15 @@ impl Encode for DomainCommitment {
         for d in devices.iter_mut().take(usize::from(count)) {
             *d = PublicKey::read(r, "device key")?;
         }
-        let signature = Signature::read(r)?;
         Ok(Self {
-            fields: DomainCommitmentFields {
-                certificate,
-                domain,
-                domain_limit,
-                device_limit,
-                valid_from,
-                expires,
-                devices,
-                count,
-            },
-            signature,
+            certificate,
+            domain,
+            domain_limit,
+            device_limit,
+            valid_from,
+            expires,
+            devices,
+            count,
         })
     }
 }
@@ -277,73 +210,9 @@ pub struct DeviceCommitmentFields {
 /// # Examples
 ///
 /// See [`DeviceSession`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct DeviceCommitment {
-    fields: DeviceCommitmentFields,
-    signature: Signature,
-}
+pub type DeviceCommitment = Signed<DeviceCommitmentFields>;
 
-impl DeviceCommitment {
-    fn write_unsigned(f: &DeviceCommitmentFields, w: &mut Writer<'_>) {
-        w.put_u8(tag::DEVICE_COMMITMENT);
-        w.put_u8(VERSION);
-        Self::write_content(f, w);
-    }
-
-    fn write_content(f: &DeviceCommitmentFields, w: &mut Writer<'_>) {
-        w.put(f.domain.as_bytes());
-        w.put_u8(f.device);
-        w.put(f.vendor.as_bytes());
-        w.put_u64(f.unit_value);
-        w.put_u64(f.valid_from);
-        w.put_u64(f.expires);
-        f.chain.write(w);
-    }
-
-    /// The digest the device signs (the commitment's identity; payments
-    /// name it).
-    #[must_use]
-    pub fn digest_of(fields: &DeviceCommitmentFields) -> Digest {
-        signed_digest(tag::DEVICE_COMMITMENT, |w| Self::write_unsigned(fields, w))
-    }
-
-    /// Signs `fields` with the device's key.
-    ///
-    /// # Errors
-    ///
-    /// [`MultiError::Invalid`] if `valid_from > expires` or the unit value is
-    /// 0; [`MultiError::Signing`].
-    pub fn sign<S: MessageSigner + ?Sized>(
-        fields: DeviceCommitmentFields,
-        device: &S,
-    ) -> Result<Self, MultiError> {
-        if fields.valid_from > fields.expires || fields.unit_value == 0 {
-            return Err(SessionError::BadCommitment.into());
-        }
-        let signature = device
-            .sign_digest(&Self::digest_of(&fields))
-            .map_err(|_| MultiError::Signing)?;
-        Ok(Self { fields, signature })
-    }
-
-    /// The signed content.
-    #[must_use]
-    pub const fn fields(&self) -> &DeviceCommitmentFields {
-        &self.fields
-    }
-
-    /// The device's signature.
-    #[must_use]
-    pub const fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    /// The commitment's identity.
-    #[must_use]
-    pub fn digest(&self) -> Digest {
-        Self::digest_of(&self.fields)
-    }
-
+impl Signed<DeviceCommitmentFields> {
     /// Checks the device's signature under the key the domain lists for it,
     /// that it names the domain and lies inside its validity.
     pub(crate) fn check_in(
@@ -369,24 +238,24 @@ impl DeviceCommitment {
     }
 }
 
-impl crate::message::sealed::Sealed for DeviceCommitment {}
+impl crate::wire::sealed::Sealed for DeviceCommitmentFields {}
 
-impl Encode for DeviceCommitment {
+impl SignedFields for DeviceCommitmentFields {
     const TAG: u8 = tag::DEVICE_COMMITMENT;
-    const MAX_LEN: usize = 2
-        + 32
-        + 1
-        + 32
-        + 24
-        + (1 + 1 + 16 + 4 + 1 + 4 + 32 * crate::MAX_DENOMINATIONS)
-        + Signature::ENCODED_LEN;
+    const MAX_LEN: usize =
+        32 + 1 + 32 + 24 + (1 + 1 + 16 + 4 + 1 + 4 + 32 * crate::MAX_DENOMINATIONS);
 
-    fn write_fields(&self, w: &mut Writer<'_>) {
-        Self::write_content(&self.fields, w);
-        self.signature.write(w);
+    fn write(&self, w: &mut Writer<'_>) {
+        w.put(self.domain.as_bytes());
+        w.put_u8(self.device);
+        w.put(self.vendor.as_bytes());
+        w.put_u64(self.unit_value);
+        w.put_u64(self.valid_from);
+        w.put_u64(self.expires);
+        self.chain.write(w);
     }
 
-    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let domain = Digest::from_bytes(r.array("domain")?);
         let device = r.u8("device")?;
         if usize::from(device) >= MAX_DEVICES {
@@ -401,18 +270,14 @@ impl Encode for DeviceCommitment {
         }
         let (valid_from, expires) = read_validity(r)?;
         let chain = CommittedChain::read(r)?;
-        let signature = Signature::read(r)?;
         Ok(Self {
-            fields: DeviceCommitmentFields {
-                domain,
-                device,
-                vendor,
-                unit_value,
-                valid_from,
-                expires,
-                chain,
-            },
-            signature,
+            domain,
+            device,
+            vendor,
+            unit_value,
+            valid_from,
+            expires,
+            chain,
         })
     }
 }
@@ -430,7 +295,7 @@ pub struct DeviceClaim {
     pub payment: Payment,
 }
 
-impl crate::message::sealed::Sealed for DeviceClaim {}
+impl crate::wire::sealed::Sealed for DeviceClaim {}
 
 impl Encode for DeviceClaim {
     const TAG: u8 = tag::DEVICE_CLAIM;

@@ -20,18 +20,16 @@
 
 use alloc::vec::Vec;
 
-use super::{
-    KeyEntry, MultiError, MultiRedemption, check_customer_signed, read_validity, signed_digest, tag,
-};
+use super::{KeyEntry, MultiError, MultiRedemption, check_customer_signed, read_validity, tag};
 use crate::broker::{Broker, Ledger};
 use crate::chain::{Anchor, ChainId, ChainParams, Payword, Word};
 use crate::hash::HashAlg;
 use crate::message::{
-    Certificate, CommittedChain, Encode, Payment, PaymentBody, VERSION, VendorId, read_payword,
+    Certificate, CommittedChain, Encode, Payment, PaymentBody, VendorId, read_payword,
     write_payword,
 };
 use crate::session::{ChainState, SessionError, check_window};
-use crate::sign::{Digest, MessageSigner, PublicKey, Signature};
+use crate::sign::{Digest, PublicKey, Signed, SignedFields};
 use crate::wire::{DecodeError, Reader, Writer};
 
 /// The content of a shared commitment.
@@ -81,82 +79,9 @@ pub struct SharedCommitmentFields {
 /// assert!(grant.covers(400) && !grant.covers(0));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct SharedCommitment {
-    fields: SharedCommitmentFields,
-    signature: Signature,
-}
+pub type SharedCommitment = Signed<SharedCommitmentFields>;
 
-impl SharedCommitment {
-    fn write_unsigned(f: &SharedCommitmentFields, w: &mut Writer<'_>) {
-        w.put_u8(tag::SHARED_COMMITMENT);
-        w.put_u8(VERSION);
-        Self::write_content(f, w);
-    }
-
-    fn write_content(f: &SharedCommitmentFields, w: &mut Writer<'_>) {
-        w.put(f.certificate.as_bytes());
-        w.put_u64(f.unit_value);
-        w.put_u64(f.valid_from);
-        w.put_u64(f.expires);
-        w.put_u8(f.params.alg().tag());
-        w.put(f.params.id().as_bytes());
-        w.put_u32(f.params.length());
-        w.put(f.anchor.as_bytes());
-    }
-
-    /// The digest the customer signs (the commitment's identity).
-    #[must_use]
-    pub fn digest_of(fields: &SharedCommitmentFields) -> Digest {
-        signed_digest(tag::SHARED_COMMITMENT, |w| Self::write_unsigned(fields, w))
-    }
-
-    /// Signs `fields` with the customer's key.
-    ///
-    /// # Errors
-    ///
-    /// [`MultiError::Invalid`] if `valid_from > expires` or the unit value is
-    /// 0; [`MultiError::Signing`].
-    pub fn sign<S: MessageSigner + ?Sized>(
-        fields: SharedCommitmentFields,
-        customer: &S,
-    ) -> Result<Self, MultiError> {
-        if fields.valid_from > fields.expires || fields.unit_value == 0 {
-            return Err(SessionError::BadCommitment.into());
-        }
-        let signature = customer
-            .sign_digest(&Self::digest_of(&fields))
-            .map_err(|_| MultiError::Signing)?;
-        Ok(Self { fields, signature })
-    }
-
-    /// The signed content.
-    #[must_use]
-    pub const fn fields(&self) -> &SharedCommitmentFields {
-        &self.fields
-    }
-
-    /// The customer's signature.
-    #[must_use]
-    pub const fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    /// The commitment's identity.
-    #[must_use]
-    pub fn digest(&self) -> Digest {
-        Self::digest_of(&self.fields)
-    }
-
-    /// Verifies the customer's signature.
-    ///
-    /// # Errors
-    ///
-    /// [`SignatureError`](crate::SignatureError).
-    pub fn verify(&self, customer_key: &PublicKey) -> Result<(), crate::SignatureError> {
-        customer_key.verify(&self.digest(), &self.signature)
-    }
-
+impl Signed<SharedCommitmentFields> {
     pub(crate) fn check(
         &self,
         broker_key: &PublicKey,
@@ -174,18 +99,24 @@ impl SharedCommitment {
     }
 }
 
-impl crate::message::sealed::Sealed for SharedCommitment {}
+impl crate::wire::sealed::Sealed for SharedCommitmentFields {}
 
-impl Encode for SharedCommitment {
+impl SignedFields for SharedCommitmentFields {
     const TAG: u8 = tag::SHARED_COMMITMENT;
-    const MAX_LEN: usize = 2 + 32 + 24 + 1 + 16 + 4 + 32 + Signature::ENCODED_LEN;
+    const MAX_LEN: usize = 32 + 24 + 1 + 16 + 4 + 32;
 
-    fn write_fields(&self, w: &mut Writer<'_>) {
-        Self::write_content(&self.fields, w);
-        self.signature.write(w);
+    fn write(&self, w: &mut Writer<'_>) {
+        w.put(self.certificate.as_bytes());
+        w.put_u64(self.unit_value);
+        w.put_u64(self.valid_from);
+        w.put_u64(self.expires);
+        w.put_u8(self.params.alg().tag());
+        w.put(self.params.id().as_bytes());
+        w.put_u32(self.params.length());
+        w.put(self.anchor.as_bytes());
     }
 
-    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let certificate = Digest::from_bytes(r.array("certificate")?);
         let unit_value = r.u64("unit_value")?;
         if unit_value == 0 {
@@ -200,17 +131,13 @@ impl Encode for SharedCommitment {
         let params = ChainParams::new(alg, id, r.u32("length")?.into())
             .map_err(|_| DecodeError::NonCanonical { field: "length" })?;
         let anchor = Anchor::from_bytes(r.array("anchor")?);
-        let signature = Signature::read(r)?;
         Ok(Self {
-            fields: SharedCommitmentFields {
-                certificate,
-                unit_value,
-                valid_from,
-                expires,
-                params,
-                anchor,
-            },
-            signature,
+            certificate,
+            unit_value,
+            valid_from,
+            expires,
+            params,
+            anchor,
         })
     }
 }
@@ -236,70 +163,9 @@ pub struct RangeGrantFields {
 /// # Examples
 ///
 /// See [`SharedCommitment`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct RangeGrant {
-    fields: RangeGrantFields,
-    signature: Signature,
-}
+pub type RangeGrant = Signed<RangeGrantFields>;
 
-impl RangeGrant {
-    fn write_unsigned(f: &RangeGrantFields, w: &mut Writer<'_>) {
-        w.put_u8(tag::RANGE_GRANT);
-        w.put_u8(VERSION);
-        Self::write_content(f, w);
-    }
-
-    fn write_content(f: &RangeGrantFields, w: &mut Writer<'_>) {
-        w.put(f.commitment.as_bytes());
-        w.put(f.vendor.as_bytes());
-        w.put_u32(f.from);
-        w.put_u32(f.to);
-        w.put(f.start.as_bytes());
-    }
-
-    /// The digest the customer signs (the grant's identity; payments under
-    /// the grant name it).
-    #[must_use]
-    pub fn digest_of(fields: &RangeGrantFields) -> Digest {
-        signed_digest(tag::RANGE_GRANT, |w| Self::write_unsigned(fields, w))
-    }
-
-    /// Signs `fields` with the customer's key.
-    ///
-    /// # Errors
-    ///
-    /// [`MultiError::BadGrant`] if `from ≥ to`; [`MultiError::Signing`].
-    pub fn sign<S: MessageSigner + ?Sized>(
-        fields: RangeGrantFields,
-        customer: &S,
-    ) -> Result<Self, MultiError> {
-        if fields.from >= fields.to {
-            return Err(MultiError::BadGrant);
-        }
-        let signature = customer
-            .sign_digest(&Self::digest_of(&fields))
-            .map_err(|_| MultiError::Signing)?;
-        Ok(Self { fields, signature })
-    }
-
-    /// The signed content.
-    #[must_use]
-    pub const fn fields(&self) -> &RangeGrantFields {
-        &self.fields
-    }
-
-    /// The customer's signature.
-    #[must_use]
-    pub const fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    /// The grant's identity.
-    #[must_use]
-    pub fn digest(&self) -> Digest {
-        Self::digest_of(&self.fields)
-    }
-
+impl Signed<RangeGrantFields> {
     /// Whether payword index `i` is in `(a, b]`.
     #[must_use]
     pub const fn covers(&self, i: u32) -> bool {
@@ -310,15 +176,6 @@ impl RangeGrant {
     #[must_use]
     pub const fn overlaps(&self, other: &Self) -> bool {
         self.fields.from < other.fields.to && other.fields.from < self.fields.to
-    }
-
-    /// Verifies the customer's signature.
-    ///
-    /// # Errors
-    ///
-    /// [`SignatureError`](crate::SignatureError).
-    pub fn verify(&self, customer_key: &PublicKey) -> Result<(), crate::SignatureError> {
-        customer_key.verify(&self.digest(), &self.signature)
     }
 
     /// Checks that this grant was signed by the certified customer over
@@ -359,18 +216,21 @@ impl RangeGrant {
     }
 }
 
-impl crate::message::sealed::Sealed for RangeGrant {}
+impl crate::wire::sealed::Sealed for RangeGrantFields {}
 
-impl Encode for RangeGrant {
+impl SignedFields for RangeGrantFields {
     const TAG: u8 = tag::RANGE_GRANT;
-    const MAX_LEN: usize = 2 + 32 + 32 + 4 + 4 + 32 + Signature::ENCODED_LEN;
+    const MAX_LEN: usize = 32 + 32 + 4 + 4 + 32;
 
-    fn write_fields(&self, w: &mut Writer<'_>) {
-        Self::write_content(&self.fields, w);
-        self.signature.write(w);
+    fn write(&self, w: &mut Writer<'_>) {
+        w.put(self.commitment.as_bytes());
+        w.put(self.vendor.as_bytes());
+        w.put_u32(self.from);
+        w.put_u32(self.to);
+        w.put(self.start.as_bytes());
     }
 
-    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let commitment = Digest::from_bytes(r.array("commitment")?);
         let vendor = VendorId::from_bytes(r.array("vendor")?);
         let from = r.u32("from")?;
@@ -379,16 +239,12 @@ impl Encode for RangeGrant {
             return Err(DecodeError::NonCanonical { field: "to" });
         }
         let start = Word::from_bytes(r.array("start")?);
-        let signature = Signature::read(r)?;
         Ok(Self {
-            fields: RangeGrantFields {
-                commitment,
-                vendor,
-                from,
-                to,
-                start,
-            },
-            signature,
+            commitment,
+            vendor,
+            from,
+            to,
+            start,
         })
     }
 }
@@ -407,7 +263,7 @@ pub struct GrantClaim {
     pub payword: Payword,
 }
 
-impl crate::message::sealed::Sealed for GrantClaim {}
+impl crate::wire::sealed::Sealed for GrantClaim {}
 
 impl Encode for GrantClaim {
     const TAG: u8 = tag::GRANT_CLAIM;

@@ -23,14 +23,14 @@ use alloc::vec::Vec;
 
 use super::{
     KeyEntry, MAX_DEPTH, MAX_LEAVES, MultiError, MultiRedemption, check_customer_signed,
-    read_validity, signed_digest, tag,
+    read_validity, tag,
 };
 use crate::broker::{Broker, Ledger};
 use crate::chain::ChainId;
 use crate::hash::{Role, Sha256, Tweak, TweakableHash};
-use crate::message::{Certificate, CommittedChain, Encode, Payment, VERSION, VendorId};
+use crate::message::{Certificate, CommittedChain, Encode, Payment, VendorId};
 use crate::session::{ChainState, SessionError, check_window};
-use crate::sign::{Digest, MessageSigner, PublicKey, Signature};
+use crate::sign::{Digest, PublicKey, Signed, SignedFields};
 use crate::wire::{DecodeError, Reader, Writer};
 
 /// Largest encoding of a [`CommittedChain`] (a purse of 8 denominations).
@@ -300,85 +300,9 @@ pub struct MultiCommitmentFields {
 /// # Examples
 ///
 /// See [`MerkleTree`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct MultiCommitment {
-    fields: MultiCommitmentFields,
-    signature: Signature,
-}
+pub type MultiCommitment = Signed<MultiCommitmentFields>;
 
-impl MultiCommitment {
-    fn write_unsigned(f: &MultiCommitmentFields, w: &mut Writer<'_>) {
-        w.put_u8(tag::MULTI_COMMITMENT);
-        w.put_u8(VERSION);
-        Self::write_content(f, w);
-    }
-
-    fn write_content(f: &MultiCommitmentFields, w: &mut Writer<'_>) {
-        w.put(f.certificate.as_bytes());
-        w.put(f.tree.as_bytes());
-        w.put_u32(f.leaves);
-        w.put_u64(f.total_cap);
-        w.put_u64(f.valid_from);
-        w.put_u64(f.expires);
-        w.put(f.root.as_bytes());
-    }
-
-    /// The digest the customer signs (also the root's identity).
-    #[must_use]
-    pub fn digest_of(fields: &MultiCommitmentFields) -> Digest {
-        signed_digest(tag::MULTI_COMMITMENT, |w| Self::write_unsigned(fields, w))
-    }
-
-    /// Signs `fields` with the customer's key.
-    ///
-    /// # Errors
-    ///
-    /// [`MultiError::TreeSize`] for a leaf count out of range,
-    /// [`MultiError::Invalid`] if `valid_from > expires`,
-    /// [`MultiError::Signing`] if the signer fails.
-    pub fn sign<S: MessageSigner + ?Sized>(
-        fields: MultiCommitmentFields,
-        customer: &S,
-    ) -> Result<Self, MultiError> {
-        if depth_for(fields.leaves).is_none() {
-            return Err(MultiError::TreeSize);
-        }
-        if fields.valid_from > fields.expires {
-            return Err(SessionError::Expired.into());
-        }
-        let signature = customer
-            .sign_digest(&Self::digest_of(&fields))
-            .map_err(|_| MultiError::Signing)?;
-        Ok(Self { fields, signature })
-    }
-
-    /// The signed content.
-    #[must_use]
-    pub const fn fields(&self) -> &MultiCommitmentFields {
-        &self.fields
-    }
-
-    /// The customer's signature.
-    #[must_use]
-    pub const fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    /// The identity of the signed root.
-    #[must_use]
-    pub fn digest(&self) -> Digest {
-        Self::digest_of(&self.fields)
-    }
-
-    /// Verifies the customer's signature.
-    ///
-    /// # Errors
-    ///
-    /// [`SignatureError`](crate::SignatureError).
-    pub fn verify(&self, customer_key: &PublicKey) -> Result<(), crate::SignatureError> {
-        customer_key.verify(&self.digest(), &self.signature)
-    }
-
+impl Signed<MultiCommitmentFields> {
     /// Checks the broker's certificate and the customer's signature over
     /// this root, and that the root names the certificate and lies inside
     /// its validity.
@@ -399,18 +323,23 @@ impl MultiCommitment {
     }
 }
 
-impl crate::message::sealed::Sealed for MultiCommitment {}
+impl crate::wire::sealed::Sealed for MultiCommitmentFields {}
 
-impl Encode for MultiCommitment {
+impl SignedFields for MultiCommitmentFields {
     const TAG: u8 = tag::MULTI_COMMITMENT;
-    const MAX_LEN: usize = 2 + 32 + 16 + 4 + 8 + 8 + 8 + 32 + Signature::ENCODED_LEN;
+    const MAX_LEN: usize = 32 + 16 + 4 + 8 + 8 + 8 + 32;
 
-    fn write_fields(&self, w: &mut Writer<'_>) {
-        Self::write_content(&self.fields, w);
-        self.signature.write(w);
+    fn write(&self, w: &mut Writer<'_>) {
+        w.put(self.certificate.as_bytes());
+        w.put(self.tree.as_bytes());
+        w.put_u32(self.leaves);
+        w.put_u64(self.total_cap);
+        w.put_u64(self.valid_from);
+        w.put_u64(self.expires);
+        w.put(self.root.as_bytes());
     }
 
-    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let certificate = Digest::from_bytes(r.array("certificate")?);
         let tree = ChainId::from_bytes(r.array("tree id")?);
         let leaves = r.u32("leaves")?;
@@ -424,18 +353,14 @@ impl Encode for MultiCommitment {
         let total_cap = r.u64("total_cap")?;
         let (valid_from, expires) = read_validity(r)?;
         let root = Digest::from_bytes(r.array("root")?);
-        let signature = Signature::read(r)?;
         Ok(Self {
-            fields: MultiCommitmentFields {
-                certificate,
-                tree,
-                leaves,
-                total_cap,
-                valid_from,
-                expires,
-                root,
-            },
-            signature,
+            certificate,
+            tree,
+            leaves,
+            total_cap,
+            valid_from,
+            expires,
+            root,
         })
     }
 }
@@ -500,7 +425,7 @@ impl LeafOpening {
     }
 }
 
-impl crate::message::sealed::Sealed for LeafOpening {}
+impl crate::wire::sealed::Sealed for LeafOpening {}
 
 impl Encode for LeafOpening {
     const TAG: u8 = tag::LEAF_OPENING;
@@ -550,7 +475,7 @@ pub struct LeafClaim {
     pub payment: Payment,
 }
 
-impl crate::message::sealed::Sealed for LeafClaim {}
+impl crate::wire::sealed::Sealed for LeafClaim {}
 
 impl Encode for LeafClaim {
     const TAG: u8 = tag::LEAF_CLAIM;

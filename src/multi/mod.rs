@@ -55,7 +55,7 @@ use core::fmt;
 use crate::message::Certificate;
 use crate::session::SessionError;
 use crate::sign::{Digest, PublicKey};
-use crate::wire::{DecodeError, Reader, Writer};
+use crate::wire::{DecodeError, Reader};
 
 mod credit;
 pub mod domain;
@@ -132,8 +132,9 @@ pub enum MultiError {
     TreeSize,
     /// An amount overflowed.
     Overflow,
-    /// The signer failed.
-    Signing,
+    /// A message could not be signed (a field the format refuses, or the
+    /// signer failed).
+    Sign(crate::SignError),
 }
 
 impl fmt::Display for MultiError {
@@ -154,7 +155,7 @@ impl fmt::Display for MultiError {
             Self::AlreadyReserved => f.write_str("commitment already holds a reservation"),
             Self::TreeSize => f.write_str("tree size out of range"),
             Self::Overflow => f.write_str("amount overflows"),
-            Self::Signing => f.write_str("signer failed"),
+            Self::Sign(e) => write!(f, "cannot sign: {e}"),
         }
     }
 }
@@ -163,8 +164,15 @@ impl core::error::Error for MultiError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::Invalid(e) => Some(e),
+            Self::Sign(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+impl From<crate::SignError> for MultiError {
+    fn from(e: crate::SignError) -> Self {
+        Self::Sign(e)
     }
 }
 
@@ -192,12 +200,6 @@ pub struct MultiRedemption {
     pub units: u64,
     /// A proof of customer fraud, if this claim revealed one.
     pub fraud: Option<crate::fraud::FraudProof>,
-}
-
-/// The digest a signature covers: `write_unsigned` writes tag, version and the
-/// fields before the signature, streamed into the hash.
-pub(crate) fn signed_digest(tag: u8, write_unsigned: impl FnOnce(&mut Writer<'_>)) -> Digest {
-    crate::sign::digest_with(tag, write_unsigned)
 }
 
 /// Reads `valid_from ‖ expires`, refusing `valid_from > expires`.

@@ -9,11 +9,11 @@
 //! its amount whatever else the customer spends: other claims under the
 //! certificate can only use credit nobody has reserved.
 
-use super::{MultiError, signed_digest, tag};
+use super::{MultiError, tag};
 use crate::broker::{Broker, Ledger};
-use crate::message::{BrokerId, Certificate, Encode, VERSION, VendorId};
+use crate::message::{BrokerId, Certificate, VendorId};
 use crate::session::{SessionError, check_window};
-use crate::sign::{Digest, MessageSigner, PublicKey, Signature};
+use crate::sign::{Digest, MessageSigner, Signed, SignedFields};
 use crate::wire::{DecodeError, Reader, Writer};
 
 /// The content of a reservation.
@@ -57,73 +57,9 @@ pub struct ReservationFields {
 /// assert!(r.covers(&Digest::from_bytes([3; 32]), &VendorId::from_bytes([4; 32])));
 /// # Ok::<(), payword::multi::MultiError>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Reservation {
-    fields: ReservationFields,
-    signature: Signature,
-}
+pub type Reservation = Signed<ReservationFields>;
 
-impl Reservation {
-    fn write_unsigned(f: &ReservationFields, w: &mut Writer<'_>) {
-        w.put_u8(tag::RESERVATION);
-        w.put_u8(VERSION);
-        Self::write_content(f, w);
-    }
-
-    fn write_content(f: &ReservationFields, w: &mut Writer<'_>) {
-        w.put(f.broker.as_bytes());
-        w.put(f.certificate.as_bytes());
-        w.put(f.key.as_bytes());
-        w.put(f.vendor.as_bytes());
-        w.put_u64(f.amount);
-        w.put_u64(f.expires);
-    }
-
-    /// The digest the broker signs.
-    #[must_use]
-    pub fn digest_of(fields: &ReservationFields) -> Digest {
-        signed_digest(tag::RESERVATION, |w| Self::write_unsigned(fields, w))
-    }
-
-    /// Signs `fields` with the broker's key.
-    ///
-    /// # Errors
-    ///
-    /// [`MultiError::OverCredit`] for an amount of 0; [`MultiError::Signing`].
-    pub fn sign<S: MessageSigner + ?Sized>(
-        fields: ReservationFields,
-        broker: &S,
-    ) -> Result<Self, MultiError> {
-        if fields.amount == 0 {
-            return Err(MultiError::OverCredit);
-        }
-        let signature = broker
-            .sign_digest(&Self::digest_of(&fields))
-            .map_err(|_| MultiError::Signing)?;
-        Ok(Self { fields, signature })
-    }
-
-    /// The signed content.
-    #[must_use]
-    pub const fn fields(&self) -> &ReservationFields {
-        &self.fields
-    }
-
-    /// The broker's signature.
-    #[must_use]
-    pub const fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    /// Verifies the broker's signature.
-    ///
-    /// # Errors
-    ///
-    /// [`SignatureError`](crate::SignatureError).
-    pub fn verify(&self, broker_key: &PublicKey) -> Result<(), crate::SignatureError> {
-        broker_key.verify(&Self::digest_of(&self.fields), &self.signature)
-    }
-
+impl Signed<ReservationFields> {
     /// Whether this reservation is for `key` and `vendor`.
     #[must_use]
     pub fn covers(&self, key: &Digest, vendor: &VendorId) -> bool {
@@ -131,18 +67,22 @@ impl Reservation {
     }
 }
 
-impl crate::message::sealed::Sealed for Reservation {}
+impl crate::wire::sealed::Sealed for ReservationFields {}
 
-impl Encode for Reservation {
+impl SignedFields for ReservationFields {
     const TAG: u8 = tag::RESERVATION;
-    const MAX_LEN: usize = 2 + 32 * 4 + 8 + 8 + Signature::ENCODED_LEN;
+    const MAX_LEN: usize = 32 * 4 + 8 + 8;
 
-    fn write_fields(&self, w: &mut Writer<'_>) {
-        Self::write_content(&self.fields, w);
-        self.signature.write(w);
+    fn write(&self, w: &mut Writer<'_>) {
+        w.put(self.broker.as_bytes());
+        w.put(self.certificate.as_bytes());
+        w.put(self.key.as_bytes());
+        w.put(self.vendor.as_bytes());
+        w.put_u64(self.amount);
+        w.put_u64(self.expires);
     }
 
-    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let broker = BrokerId::from_bytes(r.array("broker")?);
         let certificate = Digest::from_bytes(r.array("certificate")?);
         let key = Digest::from_bytes(r.array("key")?);
@@ -152,17 +92,13 @@ impl Encode for Reservation {
             return Err(DecodeError::NonCanonical { field: "amount" });
         }
         let expires = r.u64("expires")?;
-        let signature = Signature::read(r)?;
         Ok(Self {
-            fields: ReservationFields {
-                broker,
-                certificate,
-                key,
-                vendor,
-                amount,
-                expires,
-            },
-            signature,
+            broker,
+            certificate,
+            key,
+            vendor,
+            amount,
+            expires,
         })
     }
 }
