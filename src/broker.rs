@@ -305,6 +305,7 @@ impl<L: Ledger> Broker<L> {
             self.ledger.credited(&cert_digest),
             &cert_digest,
             &digest,
+            now,
         );
         let owed = value.min(available);
         let credited = previous.map_or(0, |e| e.credited).saturating_add(owed);

@@ -33,13 +33,13 @@ pub(crate) fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result
     Ok(())
 }
 
-/// Parses exactly `N` bytes of hex (either case).
+/// Parses exactly `N` bytes of lower-case hex: the one spelling `Display`
+/// writes (upper case is refused, so a value has one text form).
 pub(crate) fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
     fn nibble(c: u8) -> Option<u8> {
         match c {
             b'0'..=b'9' => Some(c - b'0'),
             b'a'..=b'f' => Some(c - b'a' + 10),
-            b'A'..=b'F' => Some(c - b'A' + 10),
             _ => None,
         }
     }
@@ -192,7 +192,7 @@ macro_rules! byte_newtype {
 pub(crate) use byte_newtype;
 
 /// The error of `FromStr` for byte newtypes: not exactly `2 × expected_len`
-/// hex digits.
+/// lower-case hex digits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HexError {
     /// The number of bytes the hex string should encode.
@@ -203,7 +203,7 @@ impl fmt::Display for HexError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "expected {} hex digits",
+            "expected {} lower-case hex digits",
             self.expected_len.saturating_mul(2)
         )
     }
@@ -230,7 +230,10 @@ mod tests {
 
     #[test]
     fn hex_parses_both_cases_and_rejects_junk() {
-        assert_eq!(parse_hex::<2>("aBcD"), Some([0xab, 0xcd]));
+        assert_eq!(parse_hex::<2>("abcd"), Some([0xab, 0xcd]));
+        // One value, one spelling: upper-case hex is not the canonical form.
+        assert_eq!(parse_hex::<2>("aBcD"), None);
+        assert_eq!(parse_hex::<2>("ABCD"), None);
         assert_eq!(parse_hex::<2>("abc"), None);
         assert_eq!(parse_hex::<2>("abcg"), None);
         assert_eq!(parse_hex::<2>("abcdef"), None);

@@ -42,7 +42,7 @@ use crate::multi::merkle::{AuthPath, Leaf, LeafOpening, MultiCommitment};
 use crate::session::ChainState;
 use crate::session::SessionError;
 use crate::sign::PublicKey;
-use crate::wire::{DecodeError, Reader, Writer};
+use crate::wire::{DecodeError, Reader, Writer, read_list};
 use crate::{PaymentBody, Payword};
 
 /// Wire type tag of [`FraudProof`].
@@ -526,11 +526,8 @@ impl Encode for FraudProof {
             kind::OVERCOMMIT => {
                 let certificate = Certificate::read(r)?;
                 let commitment = MultiCommitment::read(r)?;
-                let n = r.count("leaves", MAX_PROOF_ENTRIES)?;
-                let mut leaves = Vec::with_capacity(usize::from(n));
-                for _ in 0..n {
-                    leaves.push(read_opened(r, commitment.fields().leaves)?);
-                }
+                let count = commitment.fields().leaves;
+                let leaves = read_list(r, "leaves", MAX_PROOF_ENTRIES, |r| read_opened(r, count))?;
                 Ok(Self::Overcommit(OvercommitProof {
                     certificate,
                     commitment,
@@ -542,21 +539,17 @@ impl Encode for FraudProof {
             ))),
             kind::OVERSPENT => {
                 let certificate = Certificate::read(r)?;
-                let n = r.count("commitments", MAX_PROOF_ENTRIES)?;
-                let mut spent = Vec::with_capacity(usize::from(n));
-                for _ in 0..n {
-                    spent.push((Commitment::read(r)?, read_body(r)?));
-                }
+                let spent = read_list(r, "commitments", MAX_PROOF_ENTRIES, |r| {
+                    Ok((Commitment::read(r)?, read_body(r)?))
+                })?;
                 Ok(Self::Overspent(OverspendProof { certificate, spent }))
             }
             kind::DOMAIN_OVERSPENT => {
                 let certificate = Certificate::read(r)?;
                 let domain = DomainCommitment::read(r)?;
-                let n = r.count("device commitments", MAX_PROOF_ENTRIES)?;
-                let mut spent = Vec::with_capacity(usize::from(n));
-                for _ in 0..n {
-                    spent.push((DeviceCommitment::read(r)?, read_body(r)?));
-                }
+                let spent = read_list(r, "device commitments", MAX_PROOF_ENTRIES, |r| {
+                    Ok((DeviceCommitment::read(r)?, read_body(r)?))
+                })?;
                 Ok(Self::DomainOverspent(DomainOverspendProof {
                     certificate,
                     domain,
@@ -565,11 +558,7 @@ impl Encode for FraudProof {
             }
             kind::CREDIT_OVERSPENT => {
                 let certificate = Certificate::read(r)?;
-                let n = r.count("spends", MAX_PROOF_ENTRIES)?;
-                let mut spent = Vec::with_capacity(usize::from(n));
-                for _ in 0..n {
-                    spent.push(Spend::read(r)?);
-                }
+                let spent = read_list(r, "spends", MAX_PROOF_ENTRIES, Spend::read)?;
                 Ok(Self::CreditOverspent(CreditOverspendProof {
                     certificate,
                     spent,

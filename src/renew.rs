@@ -1143,6 +1143,7 @@ mod with_alloc {
     use crate::message::{Certificate, VendorId};
     use crate::session::{ChainState, check_signed};
     use crate::sign::PublicKey;
+    use crate::wire::read_list;
 
     /// Writes an optional payword: `0`, or `1 ‖ index (≥ 1) ‖ word`.
     fn write_last(p: Option<&Payword>, w: &mut Writer<'_>) {
@@ -1233,13 +1234,12 @@ mod with_alloc {
             let certificate = Certificate::read(r)?;
             let commitment = Commitment::read(r)?;
             let first = read_last(r)?;
-            let n = r.count("renewals", MAX_CASCADE as u16)?;
-            let mut renewals = Vec::with_capacity(usize::from(n));
-            for _ in 0..n {
-                let link = RenewalLink::read(r)?;
-                let last = read_last(r)?;
-                renewals.push(RenewedChain { link, last });
-            }
+            let renewals = read_list(r, "renewals", MAX_CASCADE as u16, |r| {
+                Ok(RenewedChain {
+                    link: RenewalLink::read(r)?,
+                    last: read_last(r)?,
+                })
+            })?;
             Ok(Self {
                 certificate,
                 commitment,
@@ -1395,11 +1395,7 @@ mod with_alloc {
         fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
             let certificate = Certificate::read(r)?;
             let commitment = Commitment::read(r)?;
-            let n = r.count("path", (MAX_CASCADE - 1) as u16)?;
-            let mut path = Vec::with_capacity(usize::from(n));
-            for _ in 0..n {
-                path.push(RenewalLink::read(r)?);
-            }
+            let path = read_list(r, "path", (MAX_CASCADE - 1) as u16, RenewalLink::read)?;
             Ok(Self {
                 certificate,
                 commitment,
@@ -1828,6 +1824,7 @@ mod with_alloc {
                 self.ledger.credited(&cert_digest),
                 &cert_digest,
                 &cdigest,
+                now,
             );
             let owed = value.min(available);
             if !updates.is_empty() {

@@ -295,6 +295,30 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// Reads a bounded list: a count (u16 BE) checked against `max` before any
+/// item is read, then the items. Nothing is allocated up front: the vector
+/// grows only with items actually decoded, so its size is bounded by the
+/// input present, not by a count the input may not back.
+///
+/// # Errors
+///
+/// [`DecodeError::Truncated`], [`DecodeError::LengthOverLimit`], or the
+/// first item's error.
+#[cfg(feature = "alloc")]
+pub(crate) fn read_list<T>(
+    r: &mut Reader<'_>,
+    field: &'static str,
+    max: u16,
+    mut item: impl FnMut(&mut Reader<'_>) -> Result<T, DecodeError>,
+) -> Result<alloc::vec::Vec<T>, DecodeError> {
+    let n = r.count(field, max)?;
+    let mut out = alloc::vec::Vec::new();
+    for _ in 0..n {
+        out.push(item(r)?);
+    }
+    Ok(out)
+}
+
 /// Version byte of every message this library writes.
 pub const VERSION: u8 = 1;
 

@@ -301,7 +301,8 @@ fn c_conv_byte_newtypes() {
         }
     );
     assert_eq!(w.to_string().parse::<Word>().unwrap(), w);
-    assert_eq!(w.to_string().to_uppercase().parse::<Word>().unwrap(), w);
+    // One spelling: the lower-case hex `Display` writes, nothing else.
+    assert!(w.to_string().to_uppercase().parse::<Word>().is_err());
     assert_eq!(
         "00".parse::<Word>().unwrap_err(),
         HexError { expected_len: 32 }

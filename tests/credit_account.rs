@@ -173,3 +173,56 @@ fn cascade_counts_credit_used_by_leaves() {
     let r = b.redeem_cascade(&c, &w.vendor, NOW).unwrap();
     assert_eq!(r.owed, 40, "the cascade paid credit a leaf had used");
 }
+
+/// A reservation past its expiry locks no credit, though nobody called
+/// `release_expired`: claims and new reservations after it may use that
+/// credit, and before it they may not.
+#[test]
+fn expired_reservation_locks_nothing_without_release() {
+    let w = world(100);
+    let mut b = broker(&w);
+    let reserved = plain(&w, 20, 1, 80);
+    b.reserve(
+        &w.cert,
+        reserved.commitment.digest(),
+        w.vendor,
+        80,
+        NOW,
+        NOW + 10,
+        &w.broker,
+    )
+    .unwrap();
+    // While it is live, another commitment gets only the 20 left ...
+    let other = plain(&w, 21, 1, 60);
+    assert_eq!(b.redeem(&other, &w.vendor, NOW + 10).unwrap().owed, 20);
+    // ... and nothing can be reserved.
+    let third = plain(&w, 22, 1, 10);
+    assert!(
+        b.reserve(
+            &w.cert,
+            third.commitment.digest(),
+            w.vendor,
+            10,
+            NOW + 10,
+            NOW + 20,
+            &w.broker
+        )
+        .is_err()
+    );
+    // Once expired (no release called), its credit is free again.
+    // (units 61..=100: 40 more, all paid; a live reservation would leave 0.)
+    let more = plain(&w, 21, 1, 100);
+    assert_eq!(b.redeem(&more, &w.vendor, NOW + 11).unwrap().owed, 40);
+    b.reserve(
+        &w.cert,
+        third.commitment.digest(),
+        w.vendor,
+        10,
+        NOW + 11,
+        NOW + 20,
+        &w.broker,
+    )
+    .unwrap();
+    // The expired reservation's key can be reserved afresh.
+    assert_eq!(b.multi().reserved(&w.cert.digest(), NOW + 11), 10);
+}

@@ -724,7 +724,7 @@ fn reservations_never_exceed_the_credit_limit() {
         "a reservation is honoured whatever else was spent"
     );
     assert_eq!(
-        b.multi().reserved(&cert.digest()),
+        b.multi().reserved(&cert.digest(), NOW),
         0,
         "both reservations used up"
     );
@@ -744,7 +744,7 @@ fn expired_reservations_return_their_credit() {
     );
     assert_eq!(b.release_expired(NOW + 5), 0, "not expired yet");
     assert_eq!(b.release_expired(NOW + 11), 1);
-    assert_eq!(b.multi().reserved(&cert.digest()), 0);
+    assert_eq!(b.multi().reserved(&cert.digest(), NOW), 0);
     b.reserve(cert, key(2), vendor(2), 300, NOW + 11, NOW + 20, &w.broker)
         .unwrap();
 }
@@ -1410,7 +1410,10 @@ fn replaying_stored_claims_rebuilds_the_broker() {
     assert_eq!(run(&mut again), owed);
     let id = cert.digest();
     assert_eq!(again.multi().credited(&id), first.multi().credited(&id));
-    assert_eq!(again.multi().reserved(&id), first.multi().reserved(&id));
+    assert_eq!(
+        again.multi().reserved(&id, NOW),
+        first.multi().reserved(&id, NOW)
+    );
     // Presenting the stored claims once more owes nothing new.
     for op in &ops {
         let owed = match op {

@@ -681,6 +681,10 @@ fn serde_json_is_pinned() {
     let cert = serde_json::to_string(&world(1_000_000).cert).unwrap();
     assert_eq!(cert, CERT_JSON);
     assert!(serde_json::from_str::<Payment>("\"12\"").is_err());
+    // One value, one spelling: upper-case hex is refused.
+    assert!(serde_json::from_str::<Certificate>(CERT_JSON).is_ok());
+    assert_ne!(CERT_JSON.to_uppercase(), CERT_JSON);
+    assert!(serde_json::from_str::<Certificate>(&CERT_JSON.to_uppercase()).is_err());
     assert!(serde_json::from_str::<Payment>("\"zz\"").is_err());
 }
 

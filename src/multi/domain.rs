@@ -678,6 +678,7 @@ impl<L: Ledger> Broker<L> {
             self.ledger.credited(&cert_id),
             &cert_id,
             &id,
+            now,
         );
         let capped = value
             .min(df.device_limit.saturating_sub(device_credited))

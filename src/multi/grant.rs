@@ -589,6 +589,7 @@ impl<L: Ledger> Broker<L> {
             self.ledger.credited(&cert_id),
             &cert_id,
             &id,
+            now,
         );
         let owed = value.min(available);
         let credited = previous.map_or(0, |e| e.credited).saturating_add(owed);

@@ -942,6 +942,7 @@ impl<L: Ledger> Broker<L> {
             self.ledger.credited(&cert_id),
             &cert_id,
             &id,
+            now,
         );
         let capped = value
             .min(leaf.cap.saturating_sub(leaf_credited))

@@ -275,7 +275,7 @@ pub(crate) struct KeyEntry {
 ///     BrokerId::from_bytes([1; 32]), PublicKey::ed25519([2; 32]), MemoryLedger::new(), 60);
 /// let cert = Digest::from_bytes([3; 32]);
 /// assert_eq!(broker.multi().credited(&cert), 0);
-/// assert_eq!(broker.multi().reserved(&cert), 0);
+/// assert_eq!(broker.multi().reserved(&cert, 0), 0);
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct MultiState {
@@ -289,8 +289,8 @@ pub struct MultiState {
     pub(crate) credited: BTreeMap<Digest, u64>,
     /// Per reserved key: certificate, amount left, expiry.
     pub(crate) reservations: BTreeMap<Digest, (Digest, u64, u64)>,
-    /// Outstanding reserved value per certificate.
-    pub(crate) reserved: BTreeMap<Digest, u64>,
+    /// The reserved keys of each certificate.
+    pub(crate) reserved_keys: BTreeMap<Digest, alloc::vec::Vec<Digest>>,
     /// Per domain commitment: what its devices spent.
     pub(crate) domains: BTreeMap<Digest, domain::DomainEntry>,
 }
@@ -305,7 +305,7 @@ impl MultiState {
             shared: BTreeMap::new(),
             credited: BTreeMap::new(),
             reservations: BTreeMap::new(),
-            reserved: BTreeMap::new(),
+            reserved_keys: BTreeMap::new(),
             domains: BTreeMap::new(),
         }
     }
@@ -316,35 +316,45 @@ impl MultiState {
         self.credited.get(certificate).copied().unwrap_or(0)
     }
 
-    /// Reserved value not yet used under a certificate.
+    /// Reserved value not yet used under a certificate, counting only the
+    /// reservations live at `now` (an expired reservation locks nothing,
+    /// whether or not it was released).
     #[must_use]
-    pub fn reserved(&self, certificate: &Digest) -> u64 {
-        self.reserved.get(certificate).copied().unwrap_or(0)
+    pub fn reserved(&self, certificate: &Digest, now: u64) -> u64 {
+        self.reserved_keys
+            .get(certificate)
+            .into_iter()
+            .flatten()
+            .fold(0u64, |t, k| {
+                t.saturating_add(self.reserved_for(certificate, k, now))
+            })
     }
 
-    /// What is left of the reservation of `key` under `certificate`.
+    /// What is left of the reservation of `key` under `certificate` at
+    /// `now` (0 once it expired).
     #[must_use]
-    pub fn reserved_for(&self, certificate: &Digest, key: &Digest) -> u64 {
+    pub fn reserved_for(&self, certificate: &Digest, key: &Digest, now: u64) -> u64 {
         match self.reservations.get(key) {
-            Some((c, left, _)) if c == certificate => *left,
+            Some((c, left, expires)) if c == certificate && now <= *expires => *left,
             _ => 0,
         }
     }
 
-    /// The credit a claim on `key` may use: what nobody spent or reserved,
-    /// plus what is reserved for `key` itself.
+    /// The credit a claim on `key` at `now` may use: what nobody spent or
+    /// holds in a live reservation, plus what is reserved for `key` itself.
     pub(crate) fn available(
         &self,
         limit: u64,
         ledger_credited: u64,
         certificate: &Digest,
         key: &Digest,
+        now: u64,
     ) -> u64 {
         limit
             .saturating_sub(ledger_credited)
             .saturating_sub(self.credited(certificate))
-            .saturating_sub(self.reserved(certificate))
-            .saturating_add(self.reserved_for(certificate, key))
+            .saturating_sub(self.reserved(certificate, now))
+            .saturating_add(self.reserved_for(certificate, key, now))
     }
 
     /// Records `owed` paid on `key`: uses up its reservation first.
@@ -357,8 +367,15 @@ impl MultiState {
         }
         let used = owed.min(*left);
         *left -= used;
-        if let Some(r) = self.reserved.get_mut(certificate) {
-            *r = r.saturating_sub(used);
+    }
+
+    /// Removes `key` from the reserved keys of `certificate`.
+    pub(crate) fn unlist(&mut self, certificate: &Digest, key: &Digest) {
+        if let Some(keys) = self.reserved_keys.get_mut(certificate) {
+            keys.retain(|k| k != key);
+            if keys.is_empty() {
+                self.reserved_keys.remove(certificate);
+            }
         }
     }
 

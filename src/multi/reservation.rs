@@ -171,7 +171,12 @@ impl<L: Ledger> Broker<L> {
         if expires < now {
             return Err(SessionError::Expired.into());
         }
-        if self.multi.reservations.contains_key(&key) {
+        if self
+            .multi
+            .reservations
+            .get(&key)
+            .is_some_and(|(_, _, until)| now <= *until)
+        {
             return Err(MultiError::AlreadyReserved);
         }
         let cert_id = certificate.digest();
@@ -179,7 +184,7 @@ impl<L: Ledger> Broker<L> {
             .ledger
             .credited(&cert_id)
             .checked_add(self.multi.credited(&cert_id))
-            .and_then(|u| u.checked_add(self.multi.reserved(&cert_id)))
+            .and_then(|u| u.checked_add(self.multi.reserved(&cert_id, now)))
             .and_then(|u| u.checked_add(amount))
             .ok_or(MultiError::OverCredit)?;
         if amount == 0 || used > cf.credit_limit {
@@ -196,11 +201,18 @@ impl<L: Ledger> Broker<L> {
             },
             signer,
         )?;
-        self.multi
+        let replaced = self
+            .multi
             .reservations
             .insert(key, (cert_id, amount, expires));
-        let t = self.multi.reserved.entry(cert_id).or_insert(0);
-        *t = t.saturating_add(amount);
+        if let Some((old_cert, _, _)) = replaced {
+            self.multi.unlist(&old_cert, &key);
+        }
+        self.multi
+            .reserved_keys
+            .entry(cert_id)
+            .or_default()
+            .push(key);
         Ok(r)
     }
 
@@ -211,18 +223,17 @@ impl<L: Ledger> Broker<L> {
     ///
     /// Linear in the number of reservations held.
     pub fn release_expired(&mut self, now: u64) -> usize {
-        let mut released = 0;
-        let multi = &mut self.multi;
-        multi.reservations.retain(|_, (cert, left, expires)| {
-            if *expires >= now {
-                return true;
-            }
-            if let Some(t) = multi.reserved.get_mut(cert) {
-                *t = t.saturating_sub(*left);
-            }
-            released += 1;
-            false
-        });
-        released
+        let expired: alloc::vec::Vec<(Digest, Digest)> = self
+            .multi
+            .reservations
+            .iter()
+            .filter(|(_, (_, _, expires))| *expires < now)
+            .map(|(key, (cert, _, _))| (*key, *cert))
+            .collect();
+        for (key, cert) in &expired {
+            self.multi.reservations.remove(key);
+            self.multi.unlist(cert, key);
+        }
+        expired.len()
     }
 }
