@@ -147,7 +147,7 @@ impl<L: Ledger> Broker<L> {
     ///
     /// [`MultiError::WrongBroker`], [`MultiError::Invalid`] (bad or expired
     /// certificate), [`MultiError::AlreadyReserved`],
-    /// [`MultiError::OverCredit`], [`MultiError::Signing`]. On error nothing
+    /// [`MultiError::OverCredit`], [`MultiError::Sign`]. On error nothing
     /// changes.
     #[allow(clippy::too_many_arguments)]
     pub fn reserve<S: MessageSigner + ?Sized>(
