@@ -318,3 +318,17 @@ fn c_conv_byte_newtypes() {
         Tweak::LEN
     );
 }
+
+/// C-SEND-SYNC and C-GOOD-ERR for the signed-message type and its error.
+#[cfg(feature = "ed25519")]
+#[test]
+fn c_signed_messages() {
+    send_sync::<payword::Signed<payword::CertificateFields>>();
+    send_sync::<payword::Certificate>();
+    send_sync::<payword::Commitment>();
+    send_sync::<payword::SignError>();
+    good_err(&[
+        payword::SignError::Signer,
+        payword::SignError::Invalid(DecodeError::NonCanonical { field: "expires" }),
+    ]);
+}
