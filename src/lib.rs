@@ -31,6 +31,8 @@ mod serde_impl;
 pub mod session;
 #[cfg(feature = "ed25519")]
 pub mod sign;
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub mod store;
 pub mod verify;
 mod wire;
 
