@@ -49,6 +49,7 @@ pub(crate) fn digest_with(type_tag: u8, write: impl FnOnce(&mut Writer<'_>)) -> 
 
 /// The domain-tagged digest of the bytes `body` of a message of type
 /// `type_tag`.
+#[cfg(any(test, feature = "alloc"))]
 pub(crate) fn message_digest(type_tag: u8, body: &[u8]) -> Digest {
     digest_with(type_tag, |w| w.put(body))
 }

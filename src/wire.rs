@@ -87,6 +87,8 @@ pub struct Reader<'a> {
     rest: &'a [u8],
 }
 
+// Without `ed25519` only the pebbler state and purse codecs read bytes.
+#[cfg_attr(not(feature = "ed25519"), allow(dead_code))]
 impl<'a> Reader<'a> {
     /// A reader over `bytes`.
     #[must_use]
@@ -222,6 +224,8 @@ pub struct Writer<'a> {
     at: usize,
 }
 
+// Without `ed25519` nothing streams into a message hash.
+#[cfg_attr(not(feature = "ed25519"), allow(dead_code))]
 enum Out<'a> {
     Buffer(&'a mut [u8]),
     Hash(&'a mut MessageHasher),
@@ -235,6 +239,7 @@ impl fmt::Debug for Writer<'_> {
     }
 }
 
+#[cfg_attr(not(feature = "ed25519"), allow(dead_code))]
 impl<'a> Writer<'a> {
     /// A writer at the start of `out`.
     #[must_use]
@@ -304,7 +309,7 @@ impl<'a> Writer<'a> {
 ///
 /// [`DecodeError::Truncated`], [`DecodeError::LengthOverLimit`], or the
 /// first item's error.
-#[cfg(feature = "alloc")]
+#[cfg(all(feature = "alloc", feature = "ed25519"))]
 pub(crate) fn read_list<T>(
     r: &mut Reader<'_>,
     field: &'static str,
@@ -320,14 +325,17 @@ pub(crate) fn read_list<T>(
 }
 
 /// Version byte of every message this library writes.
+#[cfg(feature = "ed25519")]
 pub const VERSION: u8 = 1;
 
+#[cfg(feature = "ed25519")]
 pub(crate) mod sealed {
     /// Seals [`Encode`](super::Encode): only this crate's messages have a
     /// canonical encoding.
     pub trait Sealed {}
 }
 
+#[cfg(feature = "ed25519")]
 /// A value with one canonical binary encoding.
 ///
 /// # Examples

@@ -170,7 +170,7 @@ impl LmotsPrivateKey {
     }
 
     /// Zeroizes the seed (what `drop` does).
-    fn wipe(&mut self) {
+    pub(super) fn wipe(&mut self) {
         self.seed.zeroize();
     }
 
