@@ -321,7 +321,14 @@ impl<L: Ledger> Broker<L> {
         // A proof only when the plain commitments alone exceed the limit (not
         // when credit ran short because of leaves, grants or reservations).
         let overspent = if value > available {
-            let entries = self.ledger.entries(&cert_digest);
+            // An entry that paid nothing (a cascade's placeholder at the
+            // anchor) proves nothing and would not verify.
+            let entries: Vec<LedgerEntry> = self
+                .ledger
+                .entries(&cert_digest)
+                .into_iter()
+                .filter(|e| e.units > 0)
+                .collect();
             let released = entries.iter().fold(0u64, |t, e| {
                 t.saturating_add(e.units.saturating_mul(e.commitment.fields().unit_value))
             });

@@ -890,6 +890,26 @@ impl CreditOverspendProof {
         if self.spent.len() > usize::from(MAX_PROOF_ENTRIES) {
             return Err(FraudError::TooLarge);
         }
+        // One rule set with the broker: it refuses a second grant that
+        // overlaps one it redeemed for the same vendor under the same shared
+        // commitment, so such a pair is one debt, never two.
+        let grants: Vec<(crate::Digest, &RangeGrant)> = self
+            .spent
+            .iter()
+            .filter_map(|s| match s {
+                Spend::Grant {
+                    commitment, grant, ..
+                } => Some((commitment.digest(), grant)),
+                _ => None,
+            })
+            .collect();
+        for (i, (shared, g)) in grants.iter().enumerate() {
+            if grants.iter().skip(i + 1).any(|(other_shared, h)| {
+                other_shared == shared && h.fields().vendor == g.fields().vendor && h.overlaps(g)
+            }) {
+                return Err(FraudError::Duplicate);
+            }
+        }
         let mut budget = max_steps;
         let mut valued: Vec<Valued> = Vec::with_capacity(self.spent.len());
         for s in &self.spent {

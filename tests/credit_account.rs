@@ -11,12 +11,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ed25519_dalek::SigningKey;
+use payword::fraud::{CreditOverspendProof, FraudError, Spend};
 use payword::renew::{CascadeClaim, RenewingWallet};
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CommittedChain, CustomerId, HashAlg, Leaf, LeafClaim, MemoryLedger,
-    MerkleTree, MessageSigner, MultiCommitment, Payment, PaymentBody, RedemptionClaim, Session,
-    Sha256, StoreAll, Traversal, VendorId,
+    CommitmentFields, CommittedChain, CustomerId, GrantClaim, HashAlg, Leaf, LeafClaim,
+    MemoryLedger, MerkleTree, MessageSigner, MultiCommitment, MultiError, Payment, PaymentBody,
+    Payword, RangeGrant, RangeGrantFields, RedemptionClaim, Session, Sha256, SharedCommitment,
+    SharedCommitmentFields, StoreAll, Traversal, VendorId,
 };
 
 const NOW: u64 = 1_000_000;
@@ -225,4 +227,106 @@ fn expired_reservation_locks_nothing_without_release() {
     .unwrap();
     // The expired reservation's key can be reserved afresh.
     assert_eq!(b.multi().reserved(&w.cert.digest(), NOW + 11), 10);
+}
+
+/// The broker refuses a second grant overlapping one it redeemed for the
+/// same vendor under the same shared commitment; a credit-overspend proof
+/// may not count such a pair as two debts either (one rule set).
+#[test]
+fn overlapping_grants_of_one_vendor_are_one_debt_in_proofs() {
+    let w = world(100);
+    let mut b = broker(&w);
+    let p = params(40, 200);
+    let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([40; 32]), p).unwrap();
+    let shared = SharedCommitment::sign(
+        SharedCommitmentFields {
+            certificate: w.cert.digest(),
+            unit_value: 1,
+            valid_from: NOW - 10,
+            expires: NOW + 10_000,
+            params: p,
+            anchor: wallet.anchor(),
+        },
+        &w.customer,
+    )
+    .unwrap();
+    let words: Vec<Payword> = wallet.by_ref().take(200).collect();
+    let grant = |from: u32, to: u32| {
+        RangeGrant::sign(
+            RangeGrantFields {
+                commitment: shared.digest(),
+                vendor: w.vendor,
+                from,
+                to,
+                start: if from == 0 {
+                    shared.fields().anchor.as_word()
+                } else {
+                    *words[from as usize - 1].word()
+                },
+            },
+            &w.customer,
+        )
+        .unwrap()
+    };
+    let (first, second) = (grant(0, 60), grant(30, 90));
+    let claim = |g: RangeGrant, top: u32| GrantClaim {
+        certificate: w.cert,
+        commitment: shared,
+        grant: g,
+        payword: words[top as usize - 1],
+    };
+    assert_eq!(
+        b.redeem_grant(&claim(first, 60), &w.vendor, NOW)
+            .unwrap()
+            .owed,
+        60
+    );
+    assert_eq!(
+        b.redeem_grant(&claim(second, 90), &w.vendor, NOW),
+        Err(MultiError::GrantOverlap)
+    );
+    // 60 + 60 > 100 only if the overlapping pair counts twice: it does not.
+    let proof = CreditOverspendProof {
+        certificate: w.cert,
+        spent: vec![
+            Spend::Grant {
+                commitment: shared,
+                grant: first,
+                paid: words[59],
+            },
+            Spend::Grant {
+                commitment: shared,
+                grant: second,
+                paid: words[89],
+            },
+        ],
+    };
+    assert_eq!(
+        proof.verify(&w.broker.public_key(), 1 << 16),
+        Err(FraudError::Duplicate)
+    );
+}
+
+/// An overspend proof the broker returns verifies, even when a cascade
+/// redeemed before it left an entry that paid nothing on its first chain.
+#[test]
+fn proofs_skip_entries_that_paid_nothing() {
+    let w = world(50);
+    let mut b = broker(&w);
+    // A cascade whose committed chain claims nothing: 10 units × 2 on the
+    // renewed chains.
+    let mut c = cascade(&w, 10, 2, 20);
+    c.first = None;
+    let r = b.redeem_cascade(&c, &w.vendor, NOW).unwrap();
+    assert_eq!(r.owed, 20);
+    // A plain commitment worth 60 overspends the 30 left.
+    let over = plain(&w, 20, 1, 60);
+    let r = b.redeem(&over, &w.vendor, NOW).unwrap();
+    assert_eq!(r.owed, 30);
+    let proof = r.overspent.expect("overspend unnoticed");
+    assert!(proof.spent.iter().all(|(_, paid)| match paid {
+        PaymentBody::Single(p) => p.index() > 0,
+        PaymentBody::Purse(_) => true,
+    }));
+    assert_eq!(proof.verify(&w.broker.public_key(), 1 << 16), Ok(60));
 }

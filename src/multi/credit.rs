@@ -29,7 +29,14 @@ impl<L: Ledger> Broker<L> {
     pub fn credit_overspend_proof(&self, certificate: &Certificate) -> Option<FraudProof> {
         let cert_id = certificate.digest();
         let mut spends: Vec<(Valued, Spend)> = Vec::new();
-        for e in self.ledger.entries(&cert_id) {
+        // Entries that paid nothing (a cascade's placeholder at the anchor)
+        // prove nothing and would not verify: skip them.
+        for e in self
+            .ledger
+            .entries(&cert_id)
+            .into_iter()
+            .filter(|e| e.units > 0)
+        {
             let value = e.units.saturating_mul(e.commitment.fields().unit_value);
             let key = e.commitment.digest();
             spends.push((
