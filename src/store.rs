@@ -41,6 +41,7 @@
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+#[cfg(feature = "std")]
 use core::fmt;
 
 use crate::sign::Digest;
