@@ -13,8 +13,8 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::check::{ChainState, SessionError, check_signed};
 use crate::message::{BrokerId, Certificate, Commitment, PaymentBody, RedemptionClaim, VendorId};
-use crate::session::{ChainState, SessionError, check_signed};
 use crate::sign::{Digest, PublicKey};
 
 /// The default budget for one claim: at most this many chain steps

@@ -34,13 +34,13 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::broker::OverspendProof;
+use crate::check::ChainState;
+use crate::check::SessionError;
 use crate::message::{Certificate, Commitment, CustomerId, Encode, read_body, write_body};
 use crate::multi::MAX_DEPTH;
 use crate::multi::domain::{DeviceCommitment, DomainCommitment, DomainOverspendProof};
 use crate::multi::grant::{RangeGrant, SharedCommitment};
 use crate::multi::merkle::{AuthPath, Leaf, LeafOpening, MultiCommitment};
-use crate::session::ChainState;
-use crate::session::SessionError;
 use crate::sign::PublicKey;
 use crate::wire::{DecodeError, Reader, Writer, read_list};
 use crate::{PaymentBody, Payword};
@@ -683,7 +683,7 @@ impl Spend {
         let multi_bad = |_| FraudError::Invalid(SessionError::BadCommitment);
         match self {
             Self::Plain { commitment, paid } => {
-                crate::session::check_signed(broker_key, certificate, commitment)?;
+                crate::check::check_signed(broker_key, certificate, commitment)?;
                 let f = commitment.fields();
                 let units = ChainState::new(&f.chain, None, budget)?
                     .accept(paid)

@@ -13,6 +13,8 @@ extern crate std;
 pub mod broker;
 mod bytes;
 pub mod chain;
+#[cfg(feature = "ed25519")]
+mod check;
 #[cfg(feature = "std")]
 mod cost;
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
@@ -48,6 +50,8 @@ pub use chain::traversal::{Checkpoints, StoreAll};
 pub use chain::{
     Anchor, ChainError, ChainId, ChainParams, ChainSeed, MAX_CHAIN_LENGTH, Payword, Word,
 };
+#[cfg(feature = "ed25519")]
+pub use check::SessionError;
 #[cfg(feature = "std")]
 pub use cost::{Counting, HashCount};
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
@@ -84,7 +88,7 @@ pub use renew::{
     LinkFields, MAX_CASCADE, RENEWAL_LMOTS, RenewError, RenewalLink, RenewingWallet, Window,
 };
 #[cfg(feature = "ed25519")]
-pub use session::{Session, SessionError};
+pub use session::Session;
 #[cfg(feature = "ed25519")]
 pub use sign::{
     Digest, MessageSigner, PublicKey, SigAlg, SignError, Signature, SignatureError, Signed,

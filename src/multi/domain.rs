@@ -21,8 +21,8 @@ use alloc::vec::Vec;
 use super::{KeyEntry, MultiError, MultiRedemption, check_customer_signed, read_validity, tag};
 use crate::broker::{Broker, Ledger, newer_parts};
 use crate::chain::ChainId;
+use crate::check::{ChainState, SessionError, check_window};
 use crate::message::{Certificate, CommittedChain, Encode, Payment, PaymentBody, VendorId};
-use crate::session::{ChainState, SessionError, check_window};
 use crate::sign::{Digest, PublicKey, Signed, SignedFields};
 use crate::wire::{DecodeError, Reader, Writer};
 

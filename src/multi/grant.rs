@@ -23,12 +23,12 @@ use alloc::vec::Vec;
 use super::{KeyEntry, MultiError, MultiRedemption, check_customer_signed, read_validity, tag};
 use crate::broker::{Broker, Ledger};
 use crate::chain::{Anchor, ChainId, ChainParams, Payword, Word};
+use crate::check::{ChainState, SessionError, check_window};
 use crate::hash::HashAlg;
 use crate::message::{
     Certificate, CommittedChain, Encode, Payment, PaymentBody, VendorId, read_payword,
     write_payword,
 };
-use crate::session::{ChainState, SessionError, check_window};
 use crate::sign::{Digest, PublicKey, Signed, SignedFields};
 use crate::wire::{DecodeError, Reader, Writer};
 

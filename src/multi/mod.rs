@@ -52,8 +52,8 @@
 use alloc::collections::BTreeMap;
 use core::fmt;
 
+use crate::check::SessionError;
 use crate::message::Certificate;
-use crate::session::SessionError;
 use crate::sign::{Digest, PublicKey};
 use crate::wire::{DecodeError, Reader};
 

@@ -11,8 +11,8 @@
 
 use super::{MultiError, tag};
 use crate::broker::{Broker, Ledger};
+use crate::check::{SessionError, check_window};
 use crate::message::{BrokerId, Certificate, VendorId};
-use crate::session::{SessionError, check_window};
 use crate::sign::{Digest, MessageSigner, Signed, SignedFields};
 use crate::wire::{DecodeError, Reader, Writer};
 

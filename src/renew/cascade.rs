@@ -3,8 +3,8 @@
 use super::*;
 use crate::broker::{Broker, Ledger, LedgerEntry, RedeemError};
 use crate::chain::{Payword, Word};
+use crate::check::{ChainState, check_signed};
 use crate::message::{Certificate, VendorId};
-use crate::session::{ChainState, check_signed};
 use crate::sign::message_digest;
 use crate::wire::read_list;
 use alloc::vec::Vec;

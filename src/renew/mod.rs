@@ -68,10 +68,10 @@ use zeroize::Zeroizing;
 
 use crate::chain::traversal::{Pebbler, Traversal};
 use crate::chain::{Anchor, ChainError, ChainId, ChainParams, ChainSeed};
+use crate::check::SessionError;
 use crate::hash::{HashAlg, Role, Sha256, Tweak, TweakableHash};
 use crate::lmots::{LmotsParams, LmotsPrivateKey, LmotsPublicKey, LmotsSignature};
 use crate::message::{Commitment, CommittedChain, Encode, Payment, PaymentBody};
-use crate::session::SessionError;
 use crate::sign::Digest;
 use crate::wire::{DecodeError, Reader, Writer};
 

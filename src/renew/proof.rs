@@ -1,8 +1,8 @@
 //! Proof that a one-time renewal key signed two different links (tag `0x32`).
 
 use super::*;
+use crate::check::check_signed;
 use crate::message::Certificate;
-use crate::session::check_signed;
 use crate::sign::PublicKey;
 use crate::wire::read_list;
 use alloc::vec::Vec;

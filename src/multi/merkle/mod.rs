@@ -27,9 +27,9 @@ use super::{
 };
 use crate::broker::{Broker, Ledger};
 use crate::chain::ChainId;
+use crate::check::{ChainState, SessionError, check_window};
 use crate::hash::{Role, Sha256, Tweak, TweakableHash};
 use crate::message::{Certificate, CommittedChain, Encode, Payment, VendorId};
-use crate::session::{ChainState, SessionError, check_window};
 use crate::sign::{Digest, PublicKey, Signed, SignedFields};
 use crate::wire::{DecodeError, Reader, Writer};
 
