@@ -12,7 +12,7 @@ use crate::sign::{Digest, PublicKey};
 /// Opening checks the broker's certificate, the customer's signature, that the
 /// commitment is for this vendor and valid at `now` (within `skew` seconds);
 /// then every payment is verified with bounded work (see
-/// [`Receiver`]). The session produces the [`RedemptionClaim`] to send to the
+/// [`Receiver`](crate::Receiver)). The session produces the [`RedemptionClaim`] to send to the
 /// broker.
 ///
 /// With `alloc`, a session on a commitment that binds a renewal key follows

@@ -176,7 +176,7 @@ impl LmotsPublicKey {
     /// # Cost
     ///
     /// At most `p·(2^w − 1)` chain steps (the table in the [module
-    /// docs](self)), one hash of the message and one of `22 + 32p` bytes.
+    /// docs](crate::lmots)), one hash of the message and one of `22 + 32p` bytes.
     /// The bound depends only on the key's parameter set.
     ///
     /// # Errors
