@@ -23,7 +23,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use ed25519_dalek::SigningKey;
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CommittedChain, CustomerId, Digest, Encode, HashAlg, MemoryLedger,
+    CommitmentFields, CommittedChain, CustomerId, Digest, Encode, HashAlg, MemoryStore,
     MessageSigner, Payment, PaymentBody, RedemptionClaim, Session, Sha256, StoreAll, Traversal,
     VendorId,
 };
@@ -115,7 +115,7 @@ fn bench_protocol(c: &mut Criterion) {
     };
     g.bench_function("redeem_1000", |b| {
         b.iter_batched(
-            || Broker::new(broker_id, broker_key, MemoryLedger::new(), 0),
+            || Broker::new(broker_id, broker_key, MemoryStore::new(), 0),
             |mut broker| broker.redeem(black_box(&claim), &vendor, NOW),
             BatchSize::SmallInput,
         )

@@ -16,7 +16,7 @@ use ed25519_dalek::{Signer as _, SigningKey};
 use payword::renew::{RENEWAL_LMOTS, RenewalLink, RenewingWallet};
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CustomerId, HashAlg, LmotsPrivateKey, MemoryLedger, MessageSigner, Session,
+    CommitmentFields, CustomerId, HashAlg, LmotsPrivateKey, MemoryStore, MessageSigner, Session,
     Sha256, VendorId,
 };
 
@@ -151,7 +151,7 @@ fn bench_renew(c: &mut Criterion) {
     g.throughput(Throughput::Elements(chains));
     g.bench_function("broker_redeem_cascade_per_chain/chains=32", |b| {
         b.iter_batched(
-            || Broker::new(w.broker_id, w.broker.public_key(), MemoryLedger::new(), 0),
+            || Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 0),
             |mut broker| {
                 broker
                     .redeem_cascade(black_box(&claim), &w.vendor, NOW)

@@ -20,7 +20,7 @@ use ed25519_dalek::SigningKey;
 use payword::renew::{CascadeClaim, RenewingWallet};
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CustomerId, Encode, HashAlg, MemoryLedger, MessageSigner, Session, Sha256,
+    CommitmentFields, CustomerId, Encode, HashAlg, MemoryStore, MessageSigner, Session, Sha256,
     VendorId,
 };
 
@@ -148,7 +148,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 4. One claim for the whole cascade.
     let claim: CascadeClaim = session.cascade().ok_or("nothing to claim")?;
-    let mut broker = Broker::new(broker_id, broker_key.public_key(), MemoryLedger::new(), DAY);
+    let mut broker = Broker::new(broker_id, broker_key.public_key(), MemoryStore::new(), DAY);
     let t = Instant::now();
     let r = broker.redeem_cascade(&claim, &vendor_id, NOW + 2 * DAY)?;
     println!(

@@ -21,7 +21,7 @@ use ed25519_dalek::SigningKey;
 use payword::{
     Anchor, Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed,
     CommittedChain, CustomerId, Encode, FraudProof, GrantSession, HashAlg, Leaf, LeafSession,
-    MemoryLedger, MerkleTree, MessageSigner, MultiCommitment, Payment, PaymentBody, Payword,
+    MemoryStore, MerkleTree, MessageSigner, MultiCommitment, Payment, PaymentBody, Payword,
     PublicKey, RangeGrant, RangeGrantFields, Sha256, SharedCommitment, SharedCommitmentFields,
     StoreAll, Traversal, VendorId,
 };
@@ -84,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // 3. Vendors open their leaves and take payments.
-    let mut broker = Broker::new(broker_id, broker_key.public_key(), MemoryLedger::new(), DAY);
+    let mut broker = Broker::new(broker_id, broker_key.public_key(), MemoryStore::new(), DAY);
     let mut sessions = Vec::new();
     for (j, v) in vendors.iter().enumerate() {
         let opening = tree.opening(&root, j as u32).ok_or("no such leaf")?;

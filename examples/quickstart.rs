@@ -15,7 +15,7 @@
 use ed25519_dalek::SigningKey;
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CommittedChain, Counting, CustomerId, Encode, HashAlg, MemoryLedger,
+    CommitmentFields, CommittedChain, Counting, CustomerId, Encode, HashAlg, MemoryStore,
     MessageSigner, Payment, PaymentBody, Payword, Pebbler, RedemptionClaim, Session, Sha256,
     Traversal, VendorId, Word,
 };
@@ -122,7 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 4. Redemption: one claim with the highest payword.
     let claim = session.claim().ok_or("nothing to claim")?;
-    let mut broker = Broker::new(broker_id, broker_key.public_key(), MemoryLedger::new(), DAY);
+    let mut broker = Broker::new(broker_id, broker_key.public_key(), MemoryStore::new(), DAY);
     let r = broker.redeem(&claim, &vendor_id, NOW + 2 * DAY)?;
     println!(
         "[broker]   redeemed claim ({} bytes): {} units, owes vendor {}, 2 signatures verified, {} chain steps from the anchor",

@@ -40,8 +40,8 @@ mod wire;
 
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
 pub use broker::{
-    Broker, DEFAULT_CLAIM_STEP_LIMIT, Ledger, LedgerEntry, MemoryLedger, OverspendProof,
-    ProofError, RedeemError, Redemption,
+    Broker, BrokerError, DEFAULT_CLAIM_STEP_LIMIT, Debt, OverspendProof, ProofError, RedeemError,
+    Redemption, Refusal, StoreFailure,
 };
 pub use bytes::{HexError, LengthError};
 pub use chain::traversal::{self, MAX_PEBBLES, Pebbler, PebblerStateError, Traversal};
@@ -55,7 +55,7 @@ pub use check::SessionError;
 #[cfg(feature = "std")]
 pub use cost::{Counting, HashCount};
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
-pub use fraud::{FraudError, FraudProof};
+pub use fraud::{DomainOverspendProof, FraudError, FraudProof, MultiRedemption};
 pub use hash::{Blake3, HashAlg, Role, Sha256, Tweak, TweakableHash};
 pub use lmots::lms::{LmsParams, LmsPublicKey, hss_verify, lms_verify};
 pub use lmots::{LmotsError, LmotsParams, LmotsPrivateKey, LmotsPublicKey, LmotsSignature};
@@ -66,10 +66,10 @@ pub use message::{
 };
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
 pub use multi::{
-    MultiError, MultiRedemption,
+    MultiError,
     domain::{
         DeviceClaim, DeviceCommitment, DeviceCommitmentFields, DeviceSession, DomainCommitment,
-        DomainCommitmentFields, DomainOverspendProof,
+        DomainCommitmentFields,
     },
     grant::{
         GrantClaim, GrantSession, RangeGrant, RangeGrantFields, SharedCommitment,
@@ -94,6 +94,8 @@ pub use sign::{
     Digest, MessageSigner, PublicKey, SigAlg, SignError, Signature, SignatureError, Signed,
     SignedFields,
 };
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub use store::MemoryStore;
 pub use verify::{
     DEFAULT_STEP_LIMIT, MAX_DENOMINATIONS, Purse, PurseAnchors, PurseError, PurseParams,
     PursePayment, PurseReceiver, Receiver, VerifyError,

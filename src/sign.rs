@@ -23,7 +23,7 @@ use crate::hash::MessageHasher;
 use crate::wire::{DecodeError, Encode, Reader, VERSION, Writer};
 
 byte_newtype!(
-    /// The digest of a canonical message: its identity (ledgers key on it) and
+    /// The digest of a canonical message: its identity (brokers key their records on it) and
     /// what signatures cover.
     ///
     /// # Examples
@@ -49,7 +49,7 @@ pub(crate) fn digest_with(type_tag: u8, write: impl FnOnce(&mut Writer<'_>)) -> 
 
 /// The domain-tagged digest of the bytes `body` of a message of type
 /// `type_tag`.
-#[cfg(any(test, feature = "alloc"))]
+#[cfg(test)]
 pub(crate) fn message_digest(type_tag: u8, body: &[u8]) -> Digest {
     digest_with(type_tag, |w| w.put(body))
 }

@@ -16,7 +16,7 @@ use payword::renew::{CascadeClaim, RenewingWallet};
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
     CommitmentFields, CommittedChain, CustomerId, GrantClaim, HashAlg, Leaf, LeafClaim,
-    MemoryLedger, MerkleTree, MessageSigner, MultiCommitment, MultiError, Payment, PaymentBody,
+    MemoryStore, MerkleTree, MessageSigner, MultiCommitment, MultiError, Payment, PaymentBody,
     Payword, RangeGrant, RangeGrantFields, RedemptionClaim, Session, Sha256, SharedCommitment,
     SharedCommitmentFields, StoreAll, Traversal, VendorId,
 };
@@ -58,7 +58,7 @@ fn world(credit_limit: u64) -> World {
 }
 
 fn broker(w: &World) -> Broker {
-    Broker::new(w.broker_id, w.broker.public_key(), MemoryLedger::new(), 60)
+    Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 60)
 }
 
 fn params(byte: u8, n: u32) -> ChainParams {
@@ -226,7 +226,7 @@ fn expired_reservation_locks_nothing_without_release() {
     )
     .unwrap();
     // The expired reservation's key can be reserved afresh.
-    assert_eq!(b.multi().reserved(&w.cert.digest(), NOW + 11), 10);
+    assert_eq!(b.reserved(&w.cert.digest(), NOW + 11).unwrap(), 10);
 }
 
 /// The broker refuses a second grant overlapping one it redeemed for the

@@ -8,7 +8,7 @@ use ed25519_dalek::SigningKey;
 use payword::{
     AnyMessage, Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed,
     Commitment, CommitmentFields, CommittedChain, CustomerId, DecodeError, Encode, HashAlg,
-    MemoryLedger, MessageSigner, Payment, PaymentBody, Payword, Pebbler, ProofError, PurseParams,
+    MemoryStore, MessageSigner, Payment, PaymentBody, Payword, Pebbler, ProofError, PurseParams,
     RedeemError, RedemptionClaim, Session, SessionError, Sha256, StoreAll, Traversal, VendorId,
     VerifyError, Word,
 };
@@ -100,7 +100,7 @@ fn honest_session_and_redemption() {
     assert_eq!(s.pay(&pay(&c, words[15]), NOW), Ok(15));
     assert_eq!(s.units_paid(), 15);
     let claim = s.claim().unwrap();
-    let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryLedger::new(), 500);
+    let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 500);
     let r = b.redeem(&claim, &w.vendor, NOW + 1400).unwrap();
     assert_eq!((r.owed, r.units, r.overspent), (45, 15, None));
     // Idempotent.
@@ -216,14 +216,14 @@ fn validity_window_exact_edges() {
     let mut b = Broker::new(
         w.broker_id,
         w.broker.public_key(),
-        MemoryLedger::new(),
+        MemoryStore::new(),
         grace,
     );
     assert_eq!(
         b.redeem(&claim, &w.vendor, until + grace + 1),
         Err(RedeemError::Invalid(SessionError::Expired))
     );
-    assert_eq!(b.ledger().len(), 0);
+    assert_eq!(b.store().records(payword::store::Table::Debt).count(), 0);
     assert_eq!(b.redeem(&claim, &w.vendor, until + grace).unwrap().owed, 1);
 }
 
@@ -236,7 +236,7 @@ fn broker_refuses_bad_claims_without_changing_the_ledger() {
         commitment: c,
         payment: pay(&c, words[5]),
     };
-    let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryLedger::new(), 500);
+    let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 500);
     let bad = [
         (
             RedemptionClaim {
@@ -258,7 +258,12 @@ fn broker_refuses_bad_claims_without_changing_the_ledger() {
     ];
     for (claim, err) in bad {
         assert_eq!(b.redeem(&claim, &w.vendor, NOW), Err(err));
-        assert!(b.ledger().is_empty());
+        assert!(
+            b.store()
+                .records(payword::store::Table::Debt)
+                .next()
+                .is_none()
+        );
     }
     assert_eq!(
         b.redeem(&claim, &VendorId::from_bytes([0xee; 32]), NOW),
@@ -267,7 +272,7 @@ fn broker_refuses_bad_claims_without_changing_the_ledger() {
     let mut other = Broker::new(
         BrokerId::from_bytes([0; 32]),
         w.broker.public_key(),
-        MemoryLedger::new(),
+        MemoryStore::new(),
         0,
     );
     assert_eq!(
@@ -276,14 +281,20 @@ fn broker_refuses_bad_claims_without_changing_the_ledger() {
     );
     // A budget too small for the claim: refused before hashing.
     let mut small =
-        Broker::new(w.broker_id, w.broker.public_key(), MemoryLedger::new(), 500).with_limit(4);
+        Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 500).with_limit(4);
     assert_eq!(
         small.redeem(&claim, &w.vendor, NOW),
         Err(RedeemError::Invalid(SessionError::Payment(
             VerifyError::OverBudget { steps: 5, limit: 4 }
         )))
     );
-    assert!(small.ledger().is_empty());
+    assert!(
+        small
+            .store()
+            .records(payword::store::Table::Debt)
+            .next()
+            .is_none()
+    );
 }
 
 #[test]
@@ -296,19 +307,24 @@ fn amounts_that_overflow_are_typed_errors() {
         commitment: c,
         payment: pay(&c, words[3]),
     };
-    let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryLedger::new(), 500);
+    let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 500);
     assert_eq!(
         b.redeem(&claim, &w.vendor, NOW),
         Err(RedeemError::Invalid(SessionError::Overflow))
     );
-    assert!(b.ledger().is_empty());
+    assert!(
+        b.store()
+            .records(payword::store::Table::Debt)
+            .next()
+            .is_none()
+    );
 }
 
 #[test]
 fn overspending_yields_a_proof_anyone_can_check() {
     // Credit for 100 value units; three commitments of unit value 2 spend 40 each.
     let w = world(100);
-    let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryLedger::new(), 500);
+    let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 500);
     let mut owed = 0;
     let mut proof = None;
     for chain in 20..23u8 {
@@ -393,7 +409,7 @@ fn purse_commitments_work_end_to_end() {
     assert_eq!(s.units_paid(), total);
     let claim = s.claim().unwrap();
     assert_eq!(RedemptionClaim::decode(&claim.to_bytes()), Ok(claim));
-    let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryLedger::new(), 0);
+    let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 0);
     let r = b.redeem(&claim, &w.vendor, NOW).unwrap();
     assert_eq!((r.owed, r.units), (total, total));
 }
@@ -610,7 +626,7 @@ proptest! {
     fn ledger_is_order_free(claims in proptest::collection::vec((0usize..2, 1u32..=N), 1..24)) {
         let w = world(u64::MAX);
         let commitments = [commit(&w, 30, 3), commit(&w, 31, 5)];
-        let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryLedger::new(), 0);
+        let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 0);
         let mut owed = [0u64; 2];
         let mut best = [0u32; 2];
         for (k, index) in claims {

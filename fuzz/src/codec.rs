@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use payword::message::tag;
 use payword::{
     AnyMessage, Blake3, Broker, Certificate, ChainParams, Commitment, CommittedChain, Digest,
-    Encode, HashAlg, MemoryLedger, MessageSigner, Payment, PaymentBody, Payword, Pebbler,
+    Encode, HashAlg, MemoryStore, MessageSigner, Payment, PaymentBody, Payword, Pebbler,
     RedemptionClaim, Session, Sha256, Traversal, TweakableHash,
 };
 
@@ -255,7 +255,7 @@ pub fn redemption_claim(data: &[u8]) {
         return;
     };
     let mut broker =
-        Broker::new(BROKER_ID, broker_key(), MemoryLedger::new(), GRACE).with_limit(CLAIM_LIMIT);
+        Broker::new(BROKER_ID, broker_key(), MemoryStore::new(), GRACE).with_limit(CLAIM_LIMIT);
     let mf = *claim.commitment.fields();
     let cert = *claim.certificate.fields();
     let got = broker.redeem(&claim, &mf.vendor, mf.valid_from);
@@ -263,7 +263,7 @@ pub fn redemption_claim(data: &[u8]) {
     match got {
         Err(e) => {
             assert!(!e.to_string().is_empty());
-            assert!(broker.ledger().is_empty());
+            assert!(broker.store().records(payword::store::Table::Debt).next().is_none());
         }
         Ok(r) => {
             assert_eq!(r.commitment, claim.commitment.digest());
@@ -287,7 +287,7 @@ pub fn redemption_claim(data: &[u8]) {
                 .redeem(&claim, &mf.vendor, mf.valid_from)
                 .expect("a repeated claim is accepted");
             assert_eq!((again.owed, again.units, again.overspent), (0, units, None));
-            assert_eq!(broker.ledger().len(), 1);
+            assert_eq!(broker.store().records(payword::store::Table::Debt).count(), 1);
         }
     }
 }

@@ -14,7 +14,7 @@ use std::fmt::Debug;
 use payword::multi::merkle::depth_for;
 use payword::{
     Blake3, Broker, DeviceClaim, DomainCommitment, Encode, FraudProof, GrantClaim, GrantSession,
-    HashAlg, LeafClaim, LeafOpening, LeafSession, MemoryLedger, MerkleTree, MessageSigner,
+    HashAlg, LeafClaim, LeafOpening, LeafSession, MemoryStore, MerkleTree, MessageSigner,
     MultiCommitment, Payment, PaymentBody, Payword, RangeGrant, RangeGrantFields, Reservation,
     Sha256, SharedCommitment, SharedCommitmentFields, TweakableHash, VendorId, Word,
 };
@@ -46,8 +46,8 @@ fn decode<T: Encode + PartialEq + Debug>(data: &[u8]) -> Option<T> {
     }
 }
 
-fn fresh_broker() -> Broker<MemoryLedger> {
-    Broker::new(BROKER_ID, broker_key(), MemoryLedger::new(), GRACE).with_limit(1 << 12)
+fn fresh_broker() -> Broker<MemoryStore> {
+    Broker::new(BROKER_ID, broker_key(), MemoryStore::new(), GRACE).with_limit(1 << 12)
 }
 
 /// `multi_commitment`: decode; the content re-signs and verifies.
@@ -507,7 +507,7 @@ impl Released {
 }
 
 fn redeem(
-    broker: &mut Broker<MemoryLedger>,
+    broker: &mut Broker<MemoryStore>,
     (c, v, by): (usize, usize, usize),
     claim: &Claim,
     owed: &mut [[[u64; 3]; VENDORS]; CUSTOMERS],

@@ -7,22 +7,20 @@
 //! checks the chain of signatures (broker → customer → device) and then takes
 //! payments exactly as single-vendor PayWord.
 //!
-//! The broker ([`Broker::redeem_device`]) pays at most the per-device limit
+//! The broker ([`Broker::redeem_device`](crate::Broker::redeem_device)) pays at most the per-device limit
 //! per device and the domain limit per domain (and the certificate's credit,
 //! shared with the other variants). Paywords released past either limit
-//! yield a `DomainOverspent` [`FraudProof`](crate::fraud::FraudProof): the
+//! yield a `DomainOverspent` fraud proof: the
 //! certificate, the domain commitment (customer-signed) and device
 //! commitments (signed by keys the customer listed) with the highest
 //! paywords, which anyone holding the broker's public key can check.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use super::{KeyEntry, MultiError, MultiRedemption, check_customer_signed, read_validity, tag};
-use crate::broker::{Broker, Ledger, newer_parts};
+use super::{MultiError, check_customer_signed, read_validity, tag};
 use crate::chain::ChainId;
 use crate::check::{ChainState, SessionError, check_window};
-use crate::message::{Certificate, CommittedChain, Encode, Payment, PaymentBody, VendorId};
+use crate::message::{Certificate, CommittedChain, Encode, Payment, VendorId};
 use crate::sign::{Digest, PublicKey, Signed, SignedFields};
 use crate::wire::{DecodeError, Reader, Writer};
 
@@ -474,162 +472,32 @@ impl DeviceSession {
     }
 }
 
-/// What the broker keeps per domain.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct DomainEntry {
-    pub(crate) domain: DomainCommitment,
-    pub(crate) certificate: Certificate,
-    /// Value credited per device, and in total.
-    pub(crate) device_credited: [u64; MAX_DEVICES],
-    pub(crate) credited: u64,
-    /// Device commitments redeemed, by digest.
-    pub(crate) commitments: BTreeMap<Digest, DeviceCommitment>,
-}
+/// Evidence kind of a device's debt (domain and device commitment follow).
+pub(crate) const EVIDENCE_DEVICE: u8 = 4;
 
-/// Proof that a domain's devices released paywords worth more than the
-/// per-device limit (one device) or the domain limit (all of them).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DomainOverspendProof {
-    /// The customer's certificate.
-    pub certificate: Certificate,
-    /// The customer-signed domain.
-    pub domain: DomainCommitment,
-    /// Device commitments with their highest paywords.
-    pub spent: Vec<(DeviceCommitment, PaymentBody)>,
-}
-
-impl DomainOverspendProof {
-    /// Checks the proof; returns the value released (past a limit).
-    ///
-    /// # Cost
-    ///
-    /// `2 + m` signature verifications for `m` device commitments (at most
-    /// [`MAX_PROOF_ENTRIES`](crate::fraud::MAX_PROOF_ENTRIES), checked first)
-    /// and at most `max_steps` chain steps.
-    ///
-    /// # Errors
-    ///
-    /// [`FraudError`](crate::FraudError).
-    pub fn verify(&self, broker_key: &PublicKey, max_steps: u32) -> Result<u64, crate::FraudError> {
-        use crate::FraudError;
-        if self.spent.len() > usize::from(crate::fraud::MAX_PROOF_ENTRIES) {
-            return Err(FraudError::TooLarge);
-        }
-        self.domain.check(broker_key, &self.certificate)?;
-        let id = self.domain.digest();
-        let mut budget = max_steps;
-        let mut seen: Vec<Digest> = Vec::new();
-        let mut per_device = [0u64; MAX_DEVICES];
-        let mut total: u64 = 0;
-        for (c, body) in &self.spent {
-            c.check_in(&self.domain, &id)
-                .map_err(|_| FraudError::Invalid(SessionError::BadCommitment))?;
-            let d = c.digest();
-            if seen.contains(&d) {
-                return Err(FraudError::Duplicate);
-            }
-            seen.push(d);
-            let f = c.fields();
-            let mut state = ChainState::new(&f.chain, None, budget)?;
-            let units = state.accept(body).map_err(|e| match e {
-                SessionError::Payment(crate::VerifyError::OverBudget { .. }) => {
-                    FraudError::OverBudget
-                }
-                e => FraudError::Invalid(e),
-            })?;
-            budget = budget.saturating_sub(u32::try_from(steps_of(body)).unwrap_or(u32::MAX));
-            let value = units.saturating_mul(f.unit_value);
-            if let Some(v) = per_device.get_mut(usize::from(f.device)) {
-                *v = v.saturating_add(value);
-            }
-            total = total.saturating_add(value);
-        }
-        let df = self.domain.fields();
-        if total > df.domain_limit || per_device.iter().any(|v| *v > df.device_limit) {
-            Ok(total)
-        } else {
-            Err(FraudError::NotFraud)
-        }
-    }
-}
-
-fn steps_of(body: &PaymentBody) -> u64 {
-    match body {
-        PaymentBody::Single(p) => p.index().into(),
-        PaymentBody::Purse(p) => p.parts().map(|(_, q)| u64::from(q.index())).sum(),
-    }
-}
-
-impl<L: Ledger> Broker<L> {
-    /// Redeems a device claim presented by `vendor` at `now`.
-    ///
-    /// Checks the certificate (this broker's), the customer's signature over
-    /// the domain, the device's signature under the key the domain lists,
-    /// vendor, validity (with grace) and paywords as [`Broker::redeem`]
-    /// does. Pays at most the per-device limit per device, the domain limit
-    /// per domain and the certificate's credit. When the paywords released
-    /// by one device pass the device limit, or by all devices the domain
-    /// limit, returns a `DomainOverspent` proof.
-    ///
-    /// # Cost
-    ///
-    /// Three signature verifications and the chain steps from the recorded
-    /// paywords (at most the broker's budget).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use ed25519_dalek::SigningKey;
-    /// # use payword::*;
-    /// # let broker_key = SigningKey::from_bytes(&[1; 32]);
-    /// # let customer = SigningKey::from_bytes(&[2; 32]);
-    /// # let broker_id = BrokerId::from_bytes([1; 32]);
-    /// # let cert = Certificate::issue(CertificateFields {
-    /// #     broker: broker_id, serial: 1,
-    /// #     customer: CustomerId::from_bytes([3; 16]), customer_key: customer.public_key(),
-    /// #     credit_limit: 1000, valid_from: 0, expires: 100 }, &broker_key)?;
-    /// # let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([4; 16]), 100)?;
-    /// # let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([5; 32]), params)?;
-    /// # let vendor = VendorId::from_bytes([7; 32]);
-    /// let mut broker: Broker = Broker::new(broker_id, broker_key.public_key(), MemoryLedger::new(), 60);
-    /// let phone = SigningKey::from_bytes(&[8; 32]);
-    /// let domain = DomainCommitment::sign(DomainCommitmentFields::new(
-    ///     cert.digest(), ChainId::from_bytes([9; 16]), 500, 20, 0, 100, &[phone.public_key()])?,
-    ///     &customer)?;
-    /// let commitment = DeviceCommitment::sign(DeviceCommitmentFields {
-    ///     domain: domain.digest(), device: 0, vendor, unit_value: 1, valid_from: 0, expires: 100,
-    ///     chain: CommittedChain::Single { params, anchor: wallet.anchor() },
-    /// }, &phone)?;
-    /// let p = wallet.nth(29).ok_or("empty")?; // w_30: past the device limit of 20
-    /// let claim = DeviceClaim {
-    ///     certificate: cert, domain, commitment,
-    ///     payment: Payment::new(commitment.digest(), PaymentBody::Single(p)),
-    /// };
-    /// let r = broker.redeem_device(&claim, &vendor, 50)?;
-    /// assert_eq!(r.owed, 20);
-    /// assert!(r.fraud.ok_or("overspend unnoticed")?.verify(&broker_key.public_key(), 1 << 16).is_ok());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`MultiError`]; nothing changes.
-    pub fn redeem_device(
-        &mut self,
-        claim: &DeviceClaim,
+impl DeviceClaim {
+    /// Authenticates the claim for `vendor` at `now` into a plan: this
+    /// broker's certificate, the customer's signature over the domain, the
+    /// device's signature under the key the domain lists, vendor, validity
+    /// with the broker's `grace`, and that the payment names the device
+    /// commitment. No chain hashing, no I/O.
+    pub(crate) fn plan(
+        &self,
+        broker: (&crate::BrokerId, &PublicKey),
         vendor: &VendorId,
-        now: u64,
-    ) -> Result<MultiRedemption, MultiError> {
+        time: (u64, u64),
+    ) -> Result<crate::broker::Plan, MultiError> {
+        let (now, grace) = time;
         let DeviceClaim {
             certificate,
             domain,
             commitment,
             payment,
-        } = claim;
-        if certificate.fields().broker != self.id {
+        } = self;
+        if certificate.fields().broker != *broker.0 {
             return Err(MultiError::WrongBroker);
         }
-        let domain_id = check_chain(&self.key, certificate, domain, commitment)?;
+        let domain_id = check_chain(broker.1, certificate, domain, commitment)?;
         let f = commitment.fields();
         if f.vendor != *vendor {
             return Err(MultiError::WrongVendor);
@@ -637,7 +505,7 @@ impl<L: Ledger> Broker<L> {
         if now < f.valid_from {
             return Err(SessionError::NotYetValid.into());
         }
-        if now > f.expires.saturating_add(self.grace) {
+        if now > f.expires.saturating_add(grace) {
             return Err(SessionError::Expired.into());
         }
         let id = commitment.digest();
@@ -648,131 +516,37 @@ impl<L: Ledger> Broker<L> {
             .capacity()
             .checked_mul(f.unit_value)
             .ok_or(MultiError::Overflow)?;
-        let previous = self.multi.keys.get(&id).copied();
-        let mut state = ChainState::new(&f.chain, previous.as_ref().map(|e| &e.paid), self.limit)?;
-        let before = state.paid();
-        let Some(body) = newer_parts(payment.body(), previous.as_ref().map(|e| &e.paid)) else {
-            return Ok(MultiRedemption {
-                key: id,
-                owed: 0,
-                units: before,
-                fraud: None,
-            });
-        };
-        state.accept(&body)?;
-        let units = state.paid();
-        let paid = state.last().unwrap_or(body);
-        let value = units.saturating_sub(before).saturating_mul(f.unit_value);
-        let cert_id = certificate.digest();
         let df = domain.fields();
-        let device = usize::from(f.device);
-        let (device_credited, domain_credited) =
-            self.multi.domains.get(&domain_id).map_or((0, 0), |e| {
-                (
-                    e.device_credited.get(device).copied().unwrap_or(0),
-                    e.credited,
-                )
-            });
-        let available = self.multi.available(
-            certificate.fields().credit_limit,
-            self.ledger.credited(&cert_id),
-            &cert_id,
-            &id,
-            now,
-        );
-        let capped = value
-            .min(df.device_limit.saturating_sub(device_credited))
-            .min(df.domain_limit.saturating_sub(domain_credited));
-        let owed = capped.min(available);
-        self.multi.keys.insert(
-            id,
-            KeyEntry {
-                paid,
-                units,
-                credited: previous.map_or(0, |e| e.credited).saturating_add(owed),
-            },
-        );
-        let entry = self
-            .multi
-            .domains
-            .entry(domain_id)
-            .or_insert_with(|| DomainEntry {
-                domain: *domain,
-                certificate: *certificate,
-                device_credited: [0; MAX_DEVICES],
-                credited: 0,
-                commitments: BTreeMap::new(),
-            });
-        if let Some(d) = entry.device_credited.get_mut(device) {
-            *d = d.saturating_add(owed);
-        }
-        entry.credited = entry.credited.saturating_add(owed);
-        entry.commitments.entry(id).or_insert(*commitment);
-        self.multi.credit(&cert_id, owed);
-        self.multi.use_reservation(&cert_id, &id, owed);
-        let fraud = self
-            .domain_overspend_proof(&domain_id, f.device)
-            .or_else(|| {
-                (capped > available)
-                    .then(|| self.credit_overspend_proof(certificate))
-                    .flatten()
-            });
-        Ok(MultiRedemption {
-            key: id,
-            owed,
-            units,
-            fraud,
+        let mut evidence = alloc::vec![EVIDENCE_DEVICE];
+        evidence.extend_from_slice(&domain.to_bytes());
+        evidence.extend_from_slice(&commitment.to_bytes());
+        Ok(crate::broker::Plan {
+            certificate: *certificate,
+            debts: alloc::vec![crate::broker::PlannedDebt {
+                key: id,
+                chain: f.chain,
+                start: None,
+                base: 0,
+                claimed: Some(*payment.body()),
+                unit_value: f.unit_value,
+                cap: u64::MAX,
+                evidence,
+            }],
+            group: Some(crate::broker::GroupPlan::Device {
+                id: domain_id,
+                device_limit: df.device_limit,
+                domain_limit: df.domain_limit,
+                member: crate::broker::Member {
+                    id,
+                    slot: u32::from(f.device),
+                    vendor: f.vendor,
+                    from: 0,
+                    to: 0,
+                    bytes: commitment.to_bytes(),
+                },
+                header: domain.to_bytes(),
+            }),
+            links: Vec::new(),
         })
-    }
-
-    /// A `DomainOverspent` proof if the device `device` or the whole domain
-    /// released more than its limit: the fewest commitments (most value
-    /// first) that show it, if at most the proof maximum.
-    fn domain_overspend_proof(
-        &self,
-        domain: &Digest,
-        device: u8,
-    ) -> Option<crate::fraud::FraudProof> {
-        let entry = self.multi.domains.get(domain)?;
-        let df = entry.domain.fields();
-        let released = |c: &DeviceCommitment| -> Option<(u64, PaymentBody)> {
-            let e = self.multi.keys.get(&c.digest())?;
-            Some((e.units.saturating_mul(c.fields().unit_value), e.paid))
-        };
-        let mut all: Vec<(u64, DeviceCommitment, PaymentBody)> = entry
-            .commitments
-            .values()
-            .filter_map(|c| released(c).map(|(v, b)| (v, *c, b)))
-            .collect();
-        all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.digest().cmp(&b.1.digest())));
-        let pick = |items: Vec<&(u64, DeviceCommitment, PaymentBody)>, limit: u64| {
-            let mut sum: u64 = 0;
-            let mut out = Vec::new();
-            for (v, c, b) in items {
-                if out.len() >= usize::from(crate::fraud::MAX_PROOF_ENTRIES) {
-                    return None;
-                }
-                sum = sum.saturating_add(*v);
-                out.push((*c, *b));
-                if sum > limit {
-                    return Some(out);
-                }
-            }
-            None
-        };
-        let spent = pick(
-            all.iter()
-                .filter(|x| x.1.fields().device == device)
-                .collect(),
-            df.device_limit,
-        )
-        .or_else(|| pick(all.iter().collect(), df.domain_limit))?;
-        Some(crate::fraud::FraudProof::DomainOverspent(
-            DomainOverspendProof {
-                certificate: entry.certificate,
-                domain: entry.domain,
-                spent,
-            },
-        ))
     }
 }

@@ -20,8 +20,7 @@
 
 use alloc::vec::Vec;
 
-use super::{KeyEntry, MultiError, MultiRedemption, check_customer_signed, read_validity, tag};
-use crate::broker::{Broker, Ledger};
+use super::{MultiError, check_customer_signed, read_validity, tag};
 use crate::chain::{Anchor, ChainId, ChainParams, Payword, Word};
 use crate::check::{ChainState, SessionError, check_window};
 use crate::hash::HashAlg;
@@ -166,6 +165,22 @@ pub struct RangeGrantFields {
 pub type RangeGrant = Signed<RangeGrantFields>;
 
 impl Signed<RangeGrantFields> {
+    /// The chain state at the grant's start word (or `last`).
+    pub(crate) fn chain_state(
+        &self,
+        shared: &SharedCommitment,
+        last: Option<&PaymentBody>,
+        limit: u32,
+    ) -> Result<ChainState, SessionError> {
+        let sf = shared.fields();
+        let chain = CommittedChain::Single {
+            params: sf.params,
+            anchor: sf.anchor,
+        };
+        let start = PaymentBody::Single(Payword::new(self.fields.from, self.fields.start));
+        ChainState::new(&chain, Some(last.unwrap_or(&start)), limit)
+    }
+
     /// Whether payword index `i` is in `(a, b]`.
     #[must_use]
     pub const fn covers(&self, i: u32) -> bool {
@@ -197,22 +212,6 @@ impl Signed<RangeGrantFields> {
             return Err(MultiError::BadGrant);
         }
         Ok(())
-    }
-
-    /// The chain state at the grant's start word.
-    fn chain_state(
-        &self,
-        shared: &SharedCommitment,
-        last: Option<&PaymentBody>,
-        limit: u32,
-    ) -> Result<ChainState, SessionError> {
-        let sf = shared.fields();
-        let chain = CommittedChain::Single {
-            params: sf.params,
-            anchor: sf.anchor,
-        };
-        let start = PaymentBody::Single(Payword::new(self.fields.from, self.fields.start));
-        ChainState::new(&chain, Some(last.unwrap_or(&start)), limit)
     }
 }
 
@@ -442,99 +441,43 @@ impl GrantSession {
     }
 }
 
-/// What the broker keeps per shared commitment.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct SharedEntry {
-    pub(crate) certificate: Certificate,
-    pub(crate) commitment: SharedCommitment,
-    /// Grants redeemed under it, in the order first seen.
-    pub(crate) grants: Vec<RangeGrant>,
-}
+/// Evidence kind of a grant's debt (shared commitment and grant follow).
+pub(crate) const EVIDENCE_GRANT: u8 = 3;
 
-impl<L: Ledger> Broker<L> {
-    /// Redeems a grant claim presented by `vendor` at `now`.
-    ///
-    /// Checks the certificate (this broker's), the customer's signatures over
-    /// the shared commitment and the grant, that the grant is `vendor`'s and
-    /// covers the payword, the validity (with grace), and the payword from
-    /// the highest one recorded for the grant (or from `w_a`). A grant of
-    /// another vendor overlapping this one, redeemed before, yields an
-    /// `Equivocation` proof; both vendors are paid (within the credit limit).
-    /// A second, overlapping grant of the *same* vendor is refused.
-    ///
-    /// # Cost
-    ///
-    /// Three signature verifications, one digest per grant already redeemed
-    /// under the commitment, and the chain steps from the recorded payword (at
-    /// most the broker's budget).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use ed25519_dalek::SigningKey;
-    /// # use payword::*;
-    /// # let broker_key = SigningKey::from_bytes(&[1; 32]);
-    /// # let customer = SigningKey::from_bytes(&[2; 32]);
-    /// # let broker_id = BrokerId::from_bytes([1; 32]);
-    /// # let cert = Certificate::issue(CertificateFields {
-    /// #     broker: broker_id, serial: 1,
-    /// #     customer: CustomerId::from_bytes([3; 16]), customer_key: customer.public_key(),
-    /// #     credit_limit: 1000, valid_from: 0, expires: 100 }, &broker_key)?;
-    /// # let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([4; 16]), 100)?;
-    /// # let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([5; 32]), params)?;
-    /// # let vendor = VendorId::from_bytes([7; 32]);
-    /// let mut broker: Broker = Broker::new(broker_id, broker_key.public_key(), MemoryLedger::new(), 60);
-    /// let shared = SharedCommitment::sign(SharedCommitmentFields {
-    ///     certificate: cert.digest(), unit_value: 1, valid_from: 0, expires: 100,
-    ///     params, anchor: wallet.anchor(),
-    /// }, &customer)?;
-    /// let words: Vec<Payword> = wallet.by_ref().take(30).collect(); // w_1..=w_30
-    /// let grant = |v: u8, from: u32| RangeGrant::sign(RangeGrantFields {
-    ///     commitment: shared.digest(), vendor: VendorId::from_bytes([v; 32]),
-    ///     from, to: from + 20, start: *words[from as usize - 1].word(),
-    /// }, &customer);
-    /// let claim = |v: u8, from: u32, top: usize| -> Result<GrantClaim, MultiError> {
-    ///     Ok(GrantClaim { certificate: cert, commitment: shared, grant: grant(v, from)?, payword: words[top - 1] })
-    /// };
-    /// // (1, 21] to vendor 8, then (5, 25] to vendor 9: the same paywords twice.
-    /// let r = broker.redeem_grant(&claim(8, 1, 21)?, &VendorId::from_bytes([8; 32]), 50)?;
-    /// assert_eq!((r.owed, r.fraud), (20, None));
-    /// let r = broker.redeem_grant(&claim(9, 5, 25)?, &VendorId::from_bytes([9; 32]), 50)?;
-    /// let proof = r.fraud.ok_or("double spend unnoticed")?;
-    /// assert_eq!(proof.verify(&broker_key.public_key(), 1 << 16)?, CustomerId::from_bytes([3; 16]));
-    /// # let _ = vendor;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`MultiError`]; nothing changes.
-    pub fn redeem_grant(
-        &mut self,
-        claim: &GrantClaim,
+impl GrantClaim {
+    /// Authenticates the claim for `vendor` at `now` into a plan: this
+    /// broker's certificate, the customer's signatures over the shared
+    /// commitment and the grant, that the grant is `vendor`'s, fits the
+    /// chain and covers the payword, validity with the broker's `grace`. No
+    /// chain hashing, no I/O.
+    pub(crate) fn plan(
+        &self,
+        broker: (&crate::BrokerId, &PublicKey),
         vendor: &VendorId,
-        now: u64,
-    ) -> Result<MultiRedemption, MultiError> {
+        time: (u64, u64),
+    ) -> Result<crate::broker::Plan, MultiError> {
+        let (now, grace) = time;
         let GrantClaim {
             certificate,
             commitment,
             grant,
             payword,
-        } = claim;
-        if certificate.fields().broker != self.id {
+        } = self;
+        if certificate.fields().broker != *broker.0 {
             return Err(MultiError::WrongBroker);
         }
-        commitment.check(&self.key, certificate)?;
+        commitment.check(broker.1, certificate)?;
         let shared_id = commitment.digest();
         grant.check_against(certificate, commitment, &shared_id)?;
-        if grant.fields.vendor != *vendor {
+        let g = grant.fields();
+        if g.vendor != *vendor {
             return Err(MultiError::WrongVendor);
         }
         let sf = commitment.fields();
         if now < sf.valid_from {
             return Err(SessionError::NotYetValid.into());
         }
-        if now > sf.expires.saturating_add(self.grace) {
+        if now > sf.expires.saturating_add(grace) {
             return Err(SessionError::Expired.into());
         }
         if !grant.covers(payword.index()) {
@@ -544,88 +487,37 @@ impl<L: Ledger> Broker<L> {
             .checked_mul(sf.unit_value)
             .ok_or(MultiError::Overflow)?;
         let id = grant.digest();
-        let mut equivocation = None;
-        let seen = self
-            .multi
-            .shared
-            .get(&shared_id)
-            .map(|e| e.grants.as_slice());
-        for other in seen.into_iter().flatten() {
-            if other.overlaps(grant) && other.digest() != id {
-                if other.fields.vendor == *vendor {
-                    return Err(MultiError::GrantOverlap);
-                }
-                equivocation.get_or_insert(*other);
-            }
-        }
-        let fraud = equivocation.map(|first| {
-            crate::fraud::FraudProof::Equivocation(crate::fraud::EquivocationProof {
-                certificate: *certificate,
-                commitment: *commitment,
-                first,
-                second: *grant,
-            })
-        });
-        let previous = self.multi.keys.get(&id).copied();
-        let mut state =
-            grant.chain_state(commitment, previous.as_ref().map(|e| &e.paid), self.limit)?;
-        let before = state.paid();
-        let from = u64::from(grant.fields.from);
-        if u64::from(payword.index()) <= before {
-            return Ok(MultiRedemption {
+        let mut evidence = alloc::vec![EVIDENCE_GRANT];
+        evidence.extend_from_slice(&commitment.to_bytes());
+        evidence.extend_from_slice(&grant.to_bytes());
+        Ok(crate::broker::Plan {
+            certificate: *certificate,
+            debts: alloc::vec![crate::broker::PlannedDebt {
                 key: id,
-                owed: 0,
-                units: before.saturating_sub(from),
-                fraud,
-            });
-        }
-        let body = PaymentBody::Single(*payword);
-        state.accept(&body)?;
-        let index = state.paid();
-        let value = index.saturating_sub(before).saturating_mul(sf.unit_value);
-        let cert_id = certificate.digest();
-        let available = self.multi.available(
-            certificate.fields().credit_limit,
-            self.ledger.credited(&cert_id),
-            &cert_id,
-            &id,
-            now,
-        );
-        let owed = value.min(available);
-        let credited = previous.map_or(0, |e| e.credited).saturating_add(owed);
-        let units = index.saturating_sub(from);
-        self.multi.keys.insert(
-            id,
-            KeyEntry {
-                paid: body,
-                units,
-                credited,
-            },
-        );
-        if previous.is_none() {
-            self.multi
-                .shared
-                .entry(shared_id)
-                .or_insert_with(|| SharedEntry {
-                    certificate: *certificate,
-                    commitment: *commitment,
-                    grants: Vec::new(),
-                })
-                .grants
-                .push(*grant);
-        }
-        self.multi.credit(&cert_id, owed);
-        self.multi.use_reservation(&cert_id, &id, owed);
-        let fraud = fraud.or_else(|| {
-            (value > available)
-                .then(|| self.credit_overspend_proof(certificate))
-                .flatten()
-        });
-        Ok(MultiRedemption {
-            key: id,
-            owed,
-            units,
-            fraud,
+                chain: CommittedChain::Single {
+                    params: sf.params,
+                    anchor: sf.anchor,
+                },
+                start: Some(PaymentBody::Single(Payword::new(g.from, g.start))),
+                base: u64::from(g.from),
+                claimed: Some(PaymentBody::Single(*payword)),
+                unit_value: sf.unit_value,
+                cap: u64::MAX,
+                evidence,
+            }],
+            group: Some(crate::broker::GroupPlan::Range {
+                id: shared_id,
+                member: crate::broker::Member {
+                    id,
+                    slot: 0,
+                    vendor: g.vendor,
+                    from: g.from,
+                    to: g.to,
+                    bytes: grant.to_bytes(),
+                },
+                header: commitment.to_bytes(),
+            }),
+            links: Vec::new(),
         })
     }
 }

@@ -40,16 +40,13 @@
 //!
 //! # Persistence
 //!
-//! The broker keeps the state of these variants ([`MultiState`]) in memory,
-//! next to its [`Ledger`](crate::Ledger). Every input to it is a signed,
-//! canonically encoded claim and redemption is idempotent, so a broker
-//! that must survive restarts stores the claims it accepted (their
-//! `to_bytes`) and the reservations it made, each with the `now` it was
-//! given, and replays both in their original order at start-up
-//! ([`Broker::reserve`](crate::Broker::reserve) with the stored fields):
-//! the replay rebuilds the same state and owes nothing twice.
+//! The broker keeps every variant's state in its
+//! [`Store`](crate::store::Store): one debt record per leaf, grant and
+//! device commitment, one group record per signed root, shared chain and
+//! domain, and the certificate's credit account shared with plain
+//! commitments and cascades. A redemption is one read and one atomic
+//! commit, so a broker on a durable store resumes exactly where it stopped.
 
-use alloc::collections::BTreeMap;
 use core::fmt;
 
 use crate::check::SessionError;
@@ -57,7 +54,6 @@ use crate::message::Certificate;
 use crate::sign::{Digest, PublicKey};
 use crate::wire::{DecodeError, Reader};
 
-mod credit;
 pub mod domain;
 pub mod grant;
 pub mod merkle;
@@ -135,6 +131,10 @@ pub enum MultiError {
     /// A message could not be signed (a field the format refuses, or the
     /// signer failed).
     Sign(crate::SignError),
+    /// An account, group or reservation list would pass its maximum.
+    TooManyRecords,
+    /// The broker's store failed; nothing was written.
+    Store(crate::StoreFailure),
 }
 
 impl fmt::Display for MultiError {
@@ -156,6 +156,8 @@ impl fmt::Display for MultiError {
             Self::TreeSize => f.write_str("tree size out of range"),
             Self::Overflow => f.write_str("amount overflows"),
             Self::Sign(e) => write!(f, "cannot sign: {e}"),
+            Self::TooManyRecords => f.write_str("too many records under one account or group"),
+            Self::Store(e) => write!(f, "{e}"),
         }
     }
 }
@@ -165,6 +167,7 @@ impl core::error::Error for MultiError {
         match self {
             Self::Invalid(e) => Some(e),
             Self::Sign(e) => Some(e),
+            Self::Store(e) => Some(e),
             _ => None,
         }
     }
@@ -182,24 +185,29 @@ impl From<SessionError> for MultiError {
     }
 }
 
+impl From<crate::Refusal> for MultiError {
+    fn from(r: crate::Refusal) -> Self {
+        match r {
+            crate::Refusal::GrantOverlap => Self::GrantOverlap,
+            crate::Refusal::TooManyRecords => Self::TooManyRecords,
+            other => match crate::RedeemError::from(other) {
+                crate::RedeemError::Invalid(e) => Self::Invalid(e),
+                _ => Self::WrongCommitment,
+            },
+        }
+    }
+}
+
+impl<E> From<crate::BrokerError<E>> for MultiError {
+    fn from(e: crate::BrokerError<E>) -> Self {
+        e.split().map_or_else(Self::Store, Self::from)
+    }
+}
+
 impl From<crate::VerifyError> for MultiError {
     fn from(e: crate::VerifyError) -> Self {
         Self::Invalid(SessionError::Payment(e))
     }
-}
-
-/// The outcome of an accepted leaf or grant redemption.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MultiRedemption {
-    /// The leaf id or grant digest redeemed (the ledger key).
-    pub key: Digest,
-    /// Value newly owed to the vendor by this claim (0 for a duplicate or an
-    /// older claim).
-    pub owed: u64,
-    /// Units paid under the leaf or grant in total, after this claim.
-    pub units: u64,
-    /// A proof of customer fraud, if this claim revealed one.
-    pub fraud: Option<crate::fraud::FraudProof>,
 }
 
 /// Reads `valid_from ‖ expires`, refusing `valid_from > expires`.
@@ -240,150 +248,6 @@ pub(crate) fn check_customer_signed(
         return Err(SessionError::OutsideCertificate);
     }
     Ok(())
-}
-
-impl<L: crate::Ledger> crate::Broker<L> {
-    /// The state of the multi-merchant variants: credit used by leaves,
-    /// grants and devices, and reservations outstanding.
-    #[must_use]
-    pub const fn multi(&self) -> &MultiState {
-        &self.multi
-    }
-}
-
-/// What the broker keeps per leaf or grant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct KeyEntry {
-    /// The highest paywords presented.
-    pub(crate) paid: crate::PaymentBody,
-    /// Units paid in total.
-    pub(crate) units: u64,
-    /// Value credited so far.
-    pub(crate) credited: u64,
-}
-
-/// The broker's state for the multi-merchant variants. In memory; it sits
-/// next to the [`Ledger`](crate::Ledger) of plain commitments and shares
-/// each certificate's credit limit with it.
-///
-/// # Examples
-///
-/// ```
-/// use payword::{Broker, BrokerId, Digest, MemoryLedger, PublicKey};
-///
-/// let broker: Broker = Broker::new(
-///     BrokerId::from_bytes([1; 32]), PublicKey::ed25519([2; 32]), MemoryLedger::new(), 60);
-/// let cert = Digest::from_bytes([3; 32]);
-/// assert_eq!(broker.multi().credited(&cert), 0);
-/// assert_eq!(broker.multi().reserved(&cert, 0), 0);
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct MultiState {
-    /// Per leaf id / grant digest.
-    pub(crate) keys: BTreeMap<Digest, KeyEntry>,
-    /// Per signed Merkle root: value credited and the leaves seen.
-    pub(crate) roots: BTreeMap<Digest, merkle::RootEntry>,
-    /// Per shared commitment: the grants redeemed.
-    pub(crate) shared: BTreeMap<Digest, grant::SharedEntry>,
-    /// Value credited per certificate through leaves and grants.
-    pub(crate) credited: BTreeMap<Digest, u64>,
-    /// Per reserved key: certificate, amount left, expiry.
-    pub(crate) reservations: BTreeMap<Digest, (Digest, u64, u64)>,
-    /// The reserved keys of each certificate.
-    pub(crate) reserved_keys: BTreeMap<Digest, alloc::vec::Vec<Digest>>,
-    /// Per domain commitment: what its devices spent.
-    pub(crate) domains: BTreeMap<Digest, domain::DomainEntry>,
-}
-
-impl MultiState {
-    /// An empty state.
-    #[must_use]
-    pub const fn new() -> Self {
-        Self {
-            keys: BTreeMap::new(),
-            roots: BTreeMap::new(),
-            shared: BTreeMap::new(),
-            credited: BTreeMap::new(),
-            reservations: BTreeMap::new(),
-            reserved_keys: BTreeMap::new(),
-            domains: BTreeMap::new(),
-        }
-    }
-
-    /// Value credited under a certificate through leaves and grants.
-    #[must_use]
-    pub fn credited(&self, certificate: &Digest) -> u64 {
-        self.credited.get(certificate).copied().unwrap_or(0)
-    }
-
-    /// Reserved value not yet used under a certificate, counting only the
-    /// reservations live at `now` (an expired reservation locks nothing,
-    /// whether or not it was released).
-    #[must_use]
-    pub fn reserved(&self, certificate: &Digest, now: u64) -> u64 {
-        self.reserved_keys
-            .get(certificate)
-            .into_iter()
-            .flatten()
-            .fold(0u64, |t, k| {
-                t.saturating_add(self.reserved_for(certificate, k, now))
-            })
-    }
-
-    /// What is left of the reservation of `key` under `certificate` at
-    /// `now` (0 once it expired).
-    #[must_use]
-    pub fn reserved_for(&self, certificate: &Digest, key: &Digest, now: u64) -> u64 {
-        match self.reservations.get(key) {
-            Some((c, left, expires)) if c == certificate && now <= *expires => *left,
-            _ => 0,
-        }
-    }
-
-    /// The credit a claim on `key` at `now` may use: what nobody spent or
-    /// holds in a live reservation, plus what is reserved for `key` itself.
-    pub(crate) fn available(
-        &self,
-        limit: u64,
-        ledger_credited: u64,
-        certificate: &Digest,
-        key: &Digest,
-        now: u64,
-    ) -> u64 {
-        limit
-            .saturating_sub(ledger_credited)
-            .saturating_sub(self.credited(certificate))
-            .saturating_sub(self.reserved(certificate, now))
-            .saturating_add(self.reserved_for(certificate, key, now))
-    }
-
-    /// Records `owed` paid on `key`: uses up its reservation first.
-    pub(crate) fn use_reservation(&mut self, certificate: &Digest, key: &Digest, owed: u64) {
-        let Some((c, left, _)) = self.reservations.get_mut(key) else {
-            return;
-        };
-        if c != certificate {
-            return;
-        }
-        let used = owed.min(*left);
-        *left -= used;
-    }
-
-    /// Removes `key` from the reserved keys of `certificate`.
-    pub(crate) fn unlist(&mut self, certificate: &Digest, key: &Digest) {
-        if let Some(keys) = self.reserved_keys.get_mut(certificate) {
-            keys.retain(|k| k != key);
-            if keys.is_empty() {
-                self.reserved_keys.remove(certificate);
-            }
-        }
-    }
-
-    /// Adds `owed` to the certificate's multi-variant credit.
-    pub(crate) fn credit(&mut self, certificate: &Digest, owed: u64) {
-        let c = self.credited.entry(*certificate).or_insert(0);
-        *c = c.saturating_add(owed);
-    }
 }
 
 #[cfg(test)]

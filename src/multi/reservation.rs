@@ -10,10 +10,11 @@
 //! certificate can only use credit nobody has reserved.
 
 use super::{MultiError, tag};
-use crate::broker::{Broker, Ledger};
+use crate::broker::{Account, Broker, BrokerError, Hold};
 use crate::check::{SessionError, check_window};
 use crate::message::{BrokerId, Certificate, VendorId};
 use crate::sign::{Digest, MessageSigner, Signed, SignedFields};
+use crate::store::{Batch, Commit, Entry, Key, Store, Table};
 use crate::wire::{DecodeError, Reader, Writer};
 
 /// The content of a reservation.
@@ -103,7 +104,7 @@ impl SignedFields for ReservationFields {
     }
 }
 
-impl<L: Ledger> Broker<L> {
+impl<S: Store> Broker<S> {
     /// Reserves `amount` of `certificate`'s credit for `key` (a commitment
     /// digest, leaf id or grant digest) and `vendor`, until `expires`, and
     /// signs the reservation with `signer` (the broker's key).
@@ -132,7 +133,7 @@ impl<L: Ledger> Broker<L> {
     /// # let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([4; 16]), 100)?;
     /// # let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([5; 32]), params)?;
     /// # let vendor = VendorId::from_bytes([7; 32]);
-    /// let mut broker: Broker = Broker::new(broker_id, broker_key.public_key(), MemoryLedger::new(), 60);
+    /// let mut broker: Broker = Broker::new(broker_id, broker_key.public_key(), MemoryStore::new(), 60);
     /// let key = Digest::from_bytes([9; 32]); // e.g. a commitment digest
     /// let r = broker.reserve(&cert, key, vendor, 700, 10, 90, &broker_key)?;
     /// assert!(r.verify(&broker_key.public_key()).is_ok() && r.covers(&key, &vendor));
@@ -150,7 +151,7 @@ impl<L: Ledger> Broker<L> {
     /// [`MultiError::OverCredit`], [`MultiError::Sign`]. On error nothing
     /// changes.
     #[allow(clippy::too_many_arguments)]
-    pub fn reserve<S: MessageSigner + ?Sized>(
+    pub fn reserve<K: MessageSigner + ?Sized>(
         &mut self,
         certificate: &Certificate,
         key: Digest,
@@ -158,7 +159,7 @@ impl<L: Ledger> Broker<L> {
         amount: u64,
         now: u64,
         expires: u64,
-        signer: &S,
+        signer: &K,
     ) -> Result<Reservation, MultiError> {
         let cf = certificate.fields();
         if cf.broker != self.id {
@@ -171,69 +172,120 @@ impl<L: Ledger> Broker<L> {
         if expires < now {
             return Err(SessionError::Expired.into());
         }
-        if self
-            .multi
-            .reservations
-            .get(&key)
-            .is_some_and(|(_, _, until)| now <= *until)
-        {
-            return Err(MultiError::AlreadyReserved);
-        }
-        let cert_id = certificate.digest();
-        let used = self
-            .ledger
-            .credited(&cert_id)
-            .checked_add(self.multi.credited(&cert_id))
-            .and_then(|u| u.checked_add(self.multi.reserved(&cert_id, now)))
-            .and_then(|u| u.checked_add(amount))
-            .ok_or(MultiError::OverCredit)?;
-        if amount == 0 || used > cf.credit_limit {
+        if amount == 0 {
             return Err(MultiError::OverCredit);
         }
-        let r = Reservation::sign(
-            ReservationFields {
-                broker: self.id,
-                certificate: cert_id,
+        let cert_id = certificate.digest();
+        let account_key = Key::new(Table::Account, cert_id);
+        for _ in 0..crate::broker::MAX_ATTEMPTS {
+            let read = self
+                .store
+                .read(&[account_key])
+                .map_err(|e| MultiError::from(BrokerError::Store(e)))?;
+            let entry = read.first().cloned().unwrap_or_else(Entry::absent);
+            let mut account = entry
+                .value()
+                .map(Account::decode)
+                .transpose()
+                .map_err(|e| MultiError::from(BrokerError::<S::Error>::Corrupt(e)))?
+                .unwrap_or_default();
+            // Expired holds lock nothing: drop them.
+            account.holds.retain(|h| h.expires >= now);
+            if account.holds.iter().any(|h| h.key == key) {
+                return Err(MultiError::AlreadyReserved);
+            }
+            let used = account
+                .credited
+                .checked_add(account.locked_by_others(&key, now))
+                .and_then(|u| u.checked_add(amount))
+                .ok_or(MultiError::OverCredit)?;
+            if used > cf.credit_limit {
+                return Err(MultiError::OverCredit);
+            }
+            if account.holds.len() >= crate::broker::MAX_HOLDS {
+                return Err(MultiError::TooManyRecords);
+            }
+            let r = Reservation::sign(
+                ReservationFields {
+                    broker: self.id,
+                    certificate: cert_id,
+                    key,
+                    vendor,
+                    amount,
+                    expires,
+                },
+                signer,
+            )?;
+            account.holds.push(Hold {
                 key,
                 vendor,
-                amount,
+                left: amount,
                 expires,
-            },
-            signer,
-        )?;
-        let replaced = self
-            .multi
-            .reservations
-            .insert(key, (cert_id, amount, expires));
-        if let Some((old_cert, _, _)) = replaced {
-            self.multi.unlist(&old_cert, &key);
+            });
+            if account.certificate.is_none() {
+                account.certificate = Some(*certificate);
+            }
+            let batch = Batch::new()
+                .expect(account_key, entry.version())
+                .write(account_key, account.encode());
+            match self
+                .store
+                .commit(&batch)
+                .map_err(|e| MultiError::from(BrokerError::Store(e)))?
+            {
+                Commit::Done => return Ok(r),
+                Commit::Conflict => {}
+            }
         }
-        self.multi
-            .reserved_keys
-            .entry(cert_id)
-            .or_default()
-            .push(key);
-        Ok(r)
+        Err(MultiError::Store(crate::StoreFailure::Contention))
     }
 
-    /// Releases every reservation that expired before `now` (what is left of
-    /// it returns to the free credit). Returns how many were released.
+    /// Releases the reservations of the certificate with digest
+    /// `certificate` that expired before `now` (an expired reservation
+    /// already locks nothing; this only tidies the account). Returns how
+    /// many were released.
     ///
     /// # Cost
     ///
-    /// Linear in the number of reservations held.
-    pub fn release_expired(&mut self, now: u64) -> usize {
-        let expired: alloc::vec::Vec<(Digest, Digest)> = self
-            .multi
-            .reservations
-            .iter()
-            .filter(|(_, (_, _, expires))| *expires < now)
-            .map(|(key, (cert, _, _))| (*key, *cert))
-            .collect();
-        for (key, cert) in &expired {
-            self.multi.reservations.remove(key);
-            self.multi.unlist(cert, key);
+    /// One read and one commit of the certificate's account.
+    ///
+    /// # Errors
+    ///
+    /// [`MultiError::Store`].
+    pub fn release_expired(&mut self, certificate: &Digest, now: u64) -> Result<usize, MultiError> {
+        let account_key = Key::new(Table::Account, *certificate);
+        for _ in 0..crate::broker::MAX_ATTEMPTS {
+            let read = self
+                .store
+                .read(&[account_key])
+                .map_err(|e| MultiError::from(BrokerError::Store(e)))?;
+            let entry = read.first().cloned().unwrap_or_else(Entry::absent);
+            let Some(mut account) = entry
+                .value()
+                .map(Account::decode)
+                .transpose()
+                .map_err(|e| MultiError::from(BrokerError::<S::Error>::Corrupt(e)))?
+            else {
+                return Ok(0);
+            };
+            let before = account.holds.len();
+            account.holds.retain(|h| h.expires >= now);
+            let released = before - account.holds.len();
+            if released == 0 {
+                return Ok(0);
+            }
+            let batch = Batch::new()
+                .expect(account_key, entry.version())
+                .write(account_key, account.encode());
+            match self
+                .store
+                .commit(&batch)
+                .map_err(|e| MultiError::from(BrokerError::Store(e)))?
+            {
+                Commit::Done => return Ok(released),
+                Commit::Conflict => {}
+            }
         }
-        expired.len()
+        Err(MultiError::Store(crate::StoreFailure::Contention))
     }
 }

@@ -1,11 +1,13 @@
 //! The broker side: cascade claims (tag `0x31`), their redemption and errors.
 
 use super::*;
-use crate::broker::{Broker, Ledger, LedgerEntry, RedeemError};
+use crate::broker::{
+    Broker, BrokerError, Plan, PlannedDebt, PlannedLink, RedeemError, Refusal, StoreFailure,
+};
 use crate::chain::{Payword, Word};
-use crate::check::{ChainState, check_signed};
+use crate::check::check_signed;
 use crate::message::{Certificate, VendorId};
-use crate::sign::message_digest;
+use crate::store::Store;
 use crate::wire::read_list;
 use alloc::vec::Vec;
 
@@ -114,7 +116,7 @@ impl Encode for CascadeClaim {
 }
 
 /// Why a cascade claim was refused. A refused claim changes nothing in
-/// the ledger.
+/// the store.
 ///
 /// # Examples
 ///
@@ -151,9 +153,9 @@ pub enum CascadeError {
         /// The budget.
         limit: u32,
     },
-    /// A link of the claim and a link the ledger already redeemed are
+    /// A link of the claim and a link the broker already redeemed are
     /// different but continue the same chain: its one-time key signed
-    /// twice. The proof is built from the claim and the ledger.
+    /// twice. The proof is built from the claim and the stored link.
     OtsReuse(alloc::boxed::Box<OtsReuseProof>),
 }
 
@@ -216,61 +218,41 @@ pub struct CascadeRedemption {
     pub over_limit: bool,
 }
 
-/// The ledger key under which the renewed chains of the commitment with
-/// digest `commitment` are filed (never a certificate digest: it is a
-/// message digest with the cascade-claim tag).
-fn cascade_key(commitment: &Digest) -> Digest {
-    message_digest(tag::CASCADE_CLAIM, commitment.as_bytes())
-}
-
-/// One chain of a cascade, as checked before any payword hashing.
-struct Planned {
-    key: Digest,
-    params: ChainParams,
-    anchor: Anchor,
-    recorded: Option<LedgerEntry>,
-    claimed: Option<Payword>,
-}
-
-impl<L: Ledger> Broker<L> {
+impl<S: Store> Broker<S> {
     /// Redeems a cascade claim presented by `vendor` at time `now`.
     ///
     /// Checks the commitment as [`redeem`](Self::redeem) does, then each
     /// link (continues the previous chain, right generation, key and
-    /// window, one-time signature under the previous chain's key), then
-    /// that no link continues a chain differently from a link the ledger
-    /// already redeemed ([`Ledger::link`]), then each chain's highest
-    /// payword against the ledger.
+    /// window, one-time signature under the previous chain's key); then,
+    /// through the broker's one redemption pipeline, that no link continues
+    /// a chain differently from a link already redeemed, and each chain's
+    /// highest payword against the store.
     ///
-    /// **Ledger.** Each chain is keyed by its own digest: the
-    /// commitment's for generation 0 (filed under the certificate, as a
-    /// plain claim is), each link's after that (filed under a per-cascade
-    /// key, so [`OverspendProof`](crate::OverspendProof)s built from the
-    /// certificate's entries stay valid). Redemption is idempotent and
-    /// order-free per chain. The commitment's entry's `credited` counts
-    /// the value credited over the whole cascade; each link entry's counts
-    /// its chain's share.
+    /// **Store.** Each chain is a debt keyed by its own digest: the
+    /// commitment's for generation 0 (the same debt a plain claim on the
+    /// commitment redeems), each link's after that; each debt's `credited`
+    /// counts its chain's share. Redemption is idempotent and order-free
+    /// per chain.
     ///
-    /// **Credit.** The certificate's credit limit bounds what is owed over
-    /// all of its commitments and cascades. A cascade past the limit is
-    /// paid up to it and reports
-    /// [`over_limit`](CascadeRedemption::over_limit); no
-    /// [`OverspendProof`](crate::OverspendProof) is built for renewed
-    /// chains (that proof names plain commitments only).
+    /// **Credit.** The certificate's one credit account bounds what is owed
+    /// over all of its commitments, cascades and other variants, and live
+    /// reservations of other commitments are honoured. A cascade past the
+    /// limit is paid up to it and reports
+    /// [`over_limit`](CascadeRedemption::over_limit).
     ///
     /// # Cost
     ///
     /// Checked in this order, each bound before the work: the cascade
-    /// length (at most [`MAX_CASCADE`]); two Ed25519 verifications; a
-    /// 164-byte digest per link; the payword steps against the broker's
-    /// claim budget (from the ledger's records, before any hashing); one
-    /// LM-OTS verification per link (at most 1005 chain steps each); the
-    /// payword steps. A duplicate claim costs no payword hash. The fork
-    /// check is one ledger look-up per link.
+    /// length (at most [`MAX_CASCADE`]); two Ed25519 verifications; per
+    /// link a 164-byte digest and one LM-OTS verification (at most 1005
+    /// chain steps); one read of the store; the fork check; the payword
+    /// steps against the broker's claim budget (before any payword
+    /// hashing); the payword steps; one commit. A duplicate claim costs no
+    /// payword hash.
     ///
     /// # Errors
     ///
-    /// [`CascadeError`]; the ledger is unchanged.
+    /// [`CascadeError`]; the store is unchanged.
     /// [`CascadeError::OtsReuse`] carries the proof that the customer's
     /// one-time key signed both the redeemed link and the claim's.
     ///
@@ -279,7 +261,7 @@ impl<L: Ledger> Broker<L> {
     /// ```
     /// use payword::renew::RenewingWallet;
     /// use payword::{Broker, ChainId, ChainParams, ChainSeed, Commitment, CommitmentFields,
-    ///     HashAlg, MemoryLedger, Session, Sha256, VendorId};
+    ///     HashAlg, MemoryStore, Session, Sha256, VendorId};
     /// # use payword::{BrokerId, Certificate, CertificateFields, CustomerId, MessageSigner};
     /// # use ed25519_dalek::SigningKey;
     /// # let (broker, customer) = (SigningKey::from_bytes(&[1; 32]), SigningKey::from_bytes(&[2; 32]));
@@ -306,7 +288,7 @@ impl<L: Ledger> Broker<L> {
     ///     session.pay(&out.payment, 10)?;
     /// }
     /// let claim = session.cascade().expect("paid");
-    /// let mut b = Broker::new(broker_id, broker.public_key(), MemoryLedger::new(), 60);
+    /// let mut b = Broker::new(broker_id, broker.public_key(), MemoryStore::new(), 60);
     /// let r = b.redeem_cascade(&claim, &vendor, 50)?;
     /// assert_eq!((r.chains, r.units, r.owed), (4, 35, 70));
     /// assert_eq!(b.redeem_cascade(&claim, &vendor, 50)?.owed, 0); // idempotent
@@ -334,16 +316,7 @@ impl<L: Ledger> Broker<L> {
         if mf.vendor != *vendor {
             return Err(RedeemError::from(SessionError::WrongVendor).into());
         }
-        let grace = self.grace;
-        let check_time = |w: Window| {
-            if now < w.valid_from {
-                Err(SessionError::NotYetValid)
-            } else if now > w.expires.saturating_add(grace) {
-                Err(SessionError::Expired)
-            } else {
-                Ok(())
-            }
-        };
+        let check_time = |w: Window| self.check_time(now, w.valid_from, w.expires);
         let mut window = Window {
             valid_from: mf.valid_from,
             expires: mf.expires,
@@ -372,16 +345,31 @@ impl<L: Ledger> Broker<L> {
                 .ok_or(SessionError::Overflow)
         };
         overflow(&params).map_err(RedeemError::from)?;
+        let mut evidence = alloc::vec![crate::broker::EVIDENCE_PLAIN];
+        evidence.extend_from_slice(&commitment.to_bytes());
+        let debt =
+            |key: Digest, params: ChainParams, anchor: Anchor, last: Option<Payword>, evidence| {
+                PlannedDebt {
+                    key,
+                    chain: CommittedChain::Single { params, anchor },
+                    start: None,
+                    base: 0,
+                    claimed: last.map(PaymentBody::Single),
+                    unit_value: mf.unit_value,
+                    cap: u64::MAX,
+                    evidence,
+                }
+            };
+        let mut plan = Plan {
+            certificate: *certificate,
+            debts: Vec::with_capacity(links.saturating_add(1)),
+            group: None,
+            links: Vec::with_capacity(links),
+        };
+        plan.debts
+            .push(debt(cdigest, params, anchor, claim.first, evidence));
 
-        // Structure of every link, and the plan of every chain.
-        let mut plan = Vec::with_capacity(links.saturating_add(1));
-        plan.push(Planned {
-            key: cdigest,
-            params,
-            anchor,
-            recorded: self.ledger.entry(&cdigest),
-            claimed: claim.first,
-        });
+        // Structure of every link, then its one-time signature.
         let mut previous = cdigest;
         let mut key = if links > 0 {
             Some(
@@ -393,7 +381,6 @@ impl<L: Ledger> Broker<L> {
         } else {
             None
         };
-        let mut keys = Vec::with_capacity(links);
         for (i, r) in claim.renewals.iter().enumerate() {
             let generation = u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1);
             let err = |error| CascadeError::Renewal { generation, error };
@@ -421,170 +408,64 @@ impl<L: Ledger> Broker<L> {
             check_time(window).map_err(|e| err(e.into()))?;
             overflow(&f.params).map_err(|e| err(e.into()))?;
             let digest = r.link.digest();
-            plan.push(Planned {
-                key: digest,
-                params: f.params,
-                anchor: f.anchor,
-                recorded: self.ledger.entry(&digest),
-                claimed: r.last,
+            k.verify(digest.as_bytes(), &r.link.signature)
+                .map_err(|_| err(RenewError::BadSignature))?;
+            let bytes = r.link.to_bytes();
+            let mut evidence = alloc::vec![EVIDENCE_RENEWED];
+            evidence.extend_from_slice(&bytes);
+            plan.debts
+                .push(debt(digest, f.params, f.anchor, r.last, evidence));
+            plan.links.push(PlannedLink {
+                previous: f.previous,
+                bytes,
             });
-            keys.push(k);
             previous = digest;
             key = Some(f.key);
         }
 
-        // Payword budget, before any payword hashing.
-        let mut needed: u64 = 0;
-        for p in &plan {
-            let recorded = recorded_index(p.recorded.as_ref());
-            if let Some(c) = p.claimed
-                && c.index() > recorded
-            {
-                needed = needed.saturating_add(u64::from(c.index() - recorded));
-            }
-        }
-        if needed > u64::from(self.limit) {
-            return Err(CascadeError::OverBudget {
-                needed,
-                limit: self.limit,
-            });
-        }
-
-        // One-time signatures.
-        for (i, (r, k)) in claim.renewals.iter().zip(&keys).enumerate() {
-            let generation = u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1);
-            let digest = plan.get(i + 1).map(|p| p.key).unwrap_or(previous);
-            k.verify(digest.as_bytes(), &r.link.signature)
-                .map_err(|_| CascadeError::Renewal {
-                    generation,
-                    error: RenewError::BadSignature,
-                })?;
-        }
-
-        // A link the ledger knows that continues the same chain
-        // differently: the one-time key signed twice.
-        for (i, r) in claim.renewals.iter().enumerate() {
-            if let Some(known) = self.ledger.link(&r.link.fields.previous)
-                && known != r.link
-            {
-                return Err(CascadeError::OtsReuse(alloc::boxed::Box::new(
-                    OtsReuseProof {
-                        certificate: *certificate,
-                        commitment: *commitment,
-                        path: claim
-                            .renewals
-                            .iter()
-                            .take(i)
-                            .map(|r| r.link.clone())
-                            .collect(),
-                        first: known,
-                        second: r.link.clone(),
-                    },
-                )));
-            }
-        }
-
-        // Paywords.
-        let mut updates = Vec::with_capacity(plan.len());
-        let mut value: u64 = 0;
-        let mut units_total: u64 = 0;
-        for (g, p) in plan.iter().enumerate() {
-            let generation = u32::try_from(g).unwrap_or(u32::MAX);
-            let err = |e: SessionError| {
-                if g == 0 {
-                    CascadeError::Redeem(e.into())
-                } else {
-                    CascadeError::Renewal {
-                        generation,
-                        error: e.into(),
+        let outcome = self.run(&plan, vendor, now).map_err(|e| match e {
+            BrokerError::Refused(Refusal::Fork { index, stored }) => {
+                match (RenewalLink::decode(&stored), claim.renewals.get(index)) {
+                    (Ok(first), Some(r)) => {
+                        CascadeError::OtsReuse(alloc::boxed::Box::new(OtsReuseProof {
+                            certificate: *certificate,
+                            commitment: *commitment,
+                            path: claim
+                                .renewals
+                                .iter()
+                                .take(index)
+                                .map(|r| r.link.clone())
+                                .collect(),
+                            first,
+                            second: r.link.clone(),
+                        }))
                     }
-                }
-            };
-            let chain = CommittedChain::Single {
-                params: p.params,
-                anchor: p.anchor,
-            };
-            let recorded = p.recorded.as_ref().map(|e| e.paid);
-            let before = recorded_index(p.recorded.as_ref());
-            let mut units = u64::from(before);
-            match p.claimed {
-                Some(c) if c.index() > before => {
-                    let mut state =
-                        ChainState::new(&chain, recorded.as_ref(), self.limit).map_err(err)?;
-                    state.accept(&PaymentBody::Single(c)).map_err(err)?;
-                    units = state.paid();
-                    let v = units
-                        .saturating_sub(u64::from(before))
-                        .saturating_mul(mf.unit_value);
-                    value = value.saturating_add(v);
-                    updates.push((g, c, units, v));
-                }
-                _ => {}
-            }
-            units_total = units_total.saturating_add(units);
-        }
-
-        // Credit, then the ledger (nothing was written before this point).
-        let cert_digest = certificate.digest();
-        let available = self.multi.available(
-            cf.credit_limit,
-            self.ledger.credited(&cert_digest),
-            &cert_digest,
-            &cdigest,
-            now,
-        );
-        let owed = value.min(available);
-        if !updates.is_empty() {
-            let mut left = owed;
-            let mut first_entry = None;
-            for &(g, c, units, v) in &updates {
-                let share = v.min(left);
-                left -= share;
-                let Some(p) = plan.get(g) else { continue };
-                let entry = LedgerEntry {
-                    certificate: *certificate,
-                    commitment: *commitment,
-                    paid: PaymentBody::Single(c),
-                    units,
-                    credited: p.recorded.map_or(0, |e| e.credited).saturating_add(share),
-                };
-                if g == 0 {
-                    first_entry = Some(entry);
-                } else {
-                    self.ledger.store(&cascade_key(&cdigest), &p.key, entry, 0);
+                    _ => CascadeError::Redeem(RedeemError::Store(StoreFailure::Corrupt)),
                 }
             }
-            // The commitment's entry carries the whole cascade's credit.
-            let recorded = plan.first().and_then(|p| p.recorded);
-            let mut entry = first_entry.unwrap_or_else(|| {
-                recorded.unwrap_or(LedgerEntry {
-                    certificate: *certificate,
-                    commitment: *commitment,
-                    paid: PaymentBody::Single(Payword::new(0, anchor.as_word())),
-                    units: 0,
-                    credited: 0,
-                })
-            });
-            entry.credited = recorded.map_or(0, |e| e.credited).saturating_add(owed);
-            self.ledger.store(&cert_digest, &cdigest, entry, owed);
-        }
-        self.multi.use_reservation(&cert_digest, &cdigest, owed);
-        for r in &claim.renewals {
-            self.ledger.store_link(&r.link);
-        }
+            BrokerError::Refused(Refusal::OverBudget { needed, limit }) => {
+                CascadeError::OverBudget { needed, limit }
+            }
+            BrokerError::Refused(Refusal::Payword { index, error }) if index > 0 => {
+                CascadeError::Renewal {
+                    generation: u32::try_from(index).unwrap_or(u32::MAX),
+                    error: error.into(),
+                }
+            }
+            other => CascadeError::Redeem(other.into()),
+        })?;
         Ok(CascadeRedemption {
             commitment: cdigest,
-            chains: plan.len(),
-            owed,
-            units: units_total,
-            over_limit: value > available,
+            chains: plan.debts.len(),
+            owed: outcome.owed,
+            units: outcome
+                .debts
+                .iter()
+                .fold(0u64, |t, d| t.saturating_add(d.units)),
+            over_limit: outcome.over_limit(),
         })
     }
 }
 
-fn recorded_index(e: Option<&LedgerEntry>) -> u32 {
-    match e.map(|e| &e.paid) {
-        Some(PaymentBody::Single(p)) => p.index(),
-        _ => 0,
-    }
-}
+/// Evidence kind of a renewed chain's debt (its renewal link follows).
+pub(crate) const EVIDENCE_RENEWED: u8 = 5;

@@ -83,7 +83,7 @@ pub struct LinkFields {
 ///
 /// The LM-OTS signature covers the link's [`Digest`] (the domain-tagged hash of
 /// the encoding up to the signature, as for every signed message); that digest
-/// is also the next chain's identity (payments name it, ledgers key on it).
+/// is also the next chain's identity (payments name it, brokers key on it).
 ///
 /// # Examples
 ///

@@ -18,14 +18,9 @@
 //! - slots past the last leaf (up to the next power of two) hold 32 zero
 //!   bytes, which no leaf hashes to.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use super::{
-    KeyEntry, MAX_DEPTH, MAX_LEAVES, MultiError, MultiRedemption, check_customer_signed,
-    read_validity, tag,
-};
-use crate::broker::{Broker, Ledger};
+use super::{MAX_DEPTH, MAX_LEAVES, MultiError, check_customer_signed, read_validity, tag};
 use crate::chain::ChainId;
 use crate::check::{ChainState, SessionError, check_window};
 use crate::hash::{Role, Sha256, Tweak, TweakableHash};
@@ -63,7 +58,7 @@ mod message;
 mod session;
 mod tree;
 
-pub(crate) use broker::RootEntry;
+pub(crate) use broker::{EVIDENCE_LEAF, read_member};
 pub use message::{LeafClaim, LeafOpening, MultiCommitment, MultiCommitmentFields};
 pub use session::LeafSession;
 pub use tree::{AuthPath, Leaf, MerkleTree};

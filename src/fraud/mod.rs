@@ -33,14 +33,19 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+mod redeem;
+
+pub use redeem::MultiRedemption;
+
 use crate::broker::OverspendProof;
 use crate::check::ChainState;
 use crate::check::SessionError;
 use crate::message::{Certificate, Commitment, CustomerId, Encode, read_body, write_body};
 use crate::multi::MAX_DEPTH;
-use crate::multi::domain::{DeviceCommitment, DomainCommitment, DomainOverspendProof};
+use crate::multi::domain::{DeviceCommitment, DomainCommitment, MAX_DEVICES};
 use crate::multi::grant::{RangeGrant, SharedCommitment};
 use crate::multi::merkle::{AuthPath, Leaf, LeafOpening, MultiCommitment};
+use crate::sign::Digest;
 use crate::sign::PublicKey;
 use crate::wire::{DecodeError, Reader, Writer, read_list};
 use crate::{PaymentBody, Payword};
@@ -101,6 +106,80 @@ pub struct OvercommitProof {
     pub commitment: MultiCommitment,
     /// Distinct leaves of it, by increasing index.
     pub leaves: Vec<OpenedLeaf>,
+}
+
+/// Proof that a domain's devices released paywords worth more than the
+/// per-device limit (one device) or the domain limit (all of them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainOverspendProof {
+    /// The customer's certificate.
+    pub certificate: Certificate,
+    /// The customer-signed domain.
+    pub domain: DomainCommitment,
+    /// Device commitments with their highest paywords.
+    pub spent: Vec<(DeviceCommitment, PaymentBody)>,
+}
+
+impl DomainOverspendProof {
+    /// Checks the proof; returns the value released (past a limit).
+    ///
+    /// # Cost
+    ///
+    /// `2 + m` signature verifications for `m` device commitments (at most
+    /// [`MAX_PROOF_ENTRIES`], checked first)
+    /// and at most `max_steps` chain steps.
+    ///
+    /// # Errors
+    ///
+    /// [`FraudError`].
+    pub fn verify(&self, broker_key: &PublicKey, max_steps: u32) -> Result<u64, FraudError> {
+        if self.spent.len() > usize::from(MAX_PROOF_ENTRIES) {
+            return Err(FraudError::TooLarge);
+        }
+        self.domain.check(broker_key, &self.certificate)?;
+        let id = self.domain.digest();
+        let mut budget = max_steps;
+        let mut seen: Vec<Digest> = Vec::new();
+        let mut per_device = [0u64; MAX_DEVICES];
+        let mut total: u64 = 0;
+        for (c, body) in &self.spent {
+            c.check_in(&self.domain, &id)
+                .map_err(|_| FraudError::Invalid(SessionError::BadCommitment))?;
+            let d = c.digest();
+            if seen.contains(&d) {
+                return Err(FraudError::Duplicate);
+            }
+            seen.push(d);
+            let f = c.fields();
+            let mut state = ChainState::new(&f.chain, None, budget)?;
+            let units = state.accept(body).map_err(|e| match e {
+                SessionError::Payment(crate::VerifyError::OverBudget { .. }) => {
+                    FraudError::OverBudget
+                }
+                e => FraudError::Invalid(e),
+            })?;
+            budget =
+                budget.saturating_sub(u32::try_from(device_steps_of(body)).unwrap_or(u32::MAX));
+            let value = units.saturating_mul(f.unit_value);
+            if let Some(v) = per_device.get_mut(usize::from(f.device)) {
+                *v = v.saturating_add(value);
+            }
+            total = total.saturating_add(value);
+        }
+        let df = self.domain.fields();
+        if total > df.domain_limit || per_device.iter().any(|v| *v > df.device_limit) {
+            Ok(total)
+        } else {
+            Err(FraudError::NotFraud)
+        }
+    }
+}
+
+fn device_steps_of(body: &PaymentBody) -> u64 {
+    match body {
+        PaymentBody::Single(p) => p.index().into(),
+        PaymentBody::Purse(p) => p.parts().map(|(_, q)| u64::from(q.index())).sum(),
+    }
 }
 
 /// Offline-verifiable evidence that a customer cheated.
