@@ -10,120 +10,15 @@
 //! leaf or reserved for another commitment.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use ed25519_dalek::SigningKey;
 use payword::fraud::{CreditOverspendProof, FraudError, Spend};
-use payword::renew::{CascadeClaim, RenewingWallet};
 use payword::{
-    Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CommittedChain, CustomerId, GrantClaim, HashAlg, Leaf, LeafClaim,
-    MemoryStore, MerkleTree, MessageSigner, MultiCommitment, MultiError, Payment, PaymentBody,
-    Payword, RangeGrant, RangeGrantFields, RedemptionClaim, Session, Sha256, SharedCommitment,
-    SharedCommitmentFields, StoreAll, Traversal, VendorId,
+    ChainId, ChainSeed, CommittedChain, GrantClaim, Leaf, LeafClaim, MerkleTree, MessageSigner,
+    MultiCommitment, MultiError, Payment, PaymentBody, Payword, RangeGrant, RangeGrantFields,
+    Sha256, SharedCommitment, SharedCommitmentFields, StoreAll, Traversal,
 };
 
-const NOW: u64 = 1_000_000;
-
-struct World {
-    broker: SigningKey,
-    customer: SigningKey,
-    broker_id: BrokerId,
-    vendor: VendorId,
-    cert: Certificate,
-}
-
-fn world(credit_limit: u64) -> World {
-    let broker = SigningKey::from_bytes(&[1; 32]);
-    let customer = SigningKey::from_bytes(&[2; 32]);
-    let broker_id = BrokerId::from_bytes([3; 32]);
-    let cert = Certificate::issue(
-        CertificateFields {
-            broker: broker_id,
-            serial: 7,
-            customer: CustomerId::from_bytes([4; 16]),
-            customer_key: customer.public_key(),
-            credit_limit,
-            valid_from: NOW - 1000,
-            expires: NOW + 100_000,
-        },
-        &broker,
-    )
-    .unwrap();
-    World {
-        broker,
-        customer,
-        broker_id,
-        vendor: VendorId::from_bytes([5; 32]),
-        cert,
-    }
-}
-
-fn broker(w: &World) -> Broker {
-    Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 60)
-}
-
-fn params(byte: u8, n: u32) -> ChainParams {
-    ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([byte; 16]), n.into()).unwrap()
-}
-
-/// A cascade claim of `payments` one-unit payments of value `unit_value`
-/// over chains of length 10 (renewed as they run out).
-fn cascade(w: &World, byte: u8, unit_value: u64, payments: u32) -> CascadeClaim {
-    let mut wallet =
-        RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([byte; 32]), params(byte, 10), 0)
-            .unwrap();
-    let commitment = Commitment::sign(
-        CommitmentFields {
-            certificate: w.cert.digest(),
-            vendor: w.vendor,
-            unit_value,
-            valid_from: NOW - 10,
-            expires: NOW + 10_000,
-            chain: wallet.committed_chain(),
-            renewal: Some(wallet.renewal_key()),
-        },
-        &w.customer,
-    )
-    .unwrap();
-    wallet.bind(&commitment).unwrap();
-    let mut session =
-        Session::open(w.vendor, &w.broker.public_key(), w.cert, commitment, NOW, 0).unwrap();
-    for _ in 0..payments {
-        let out = wallet.pay().unwrap();
-        if let Some(link) = &out.link {
-            session.renew(link, NOW).unwrap();
-        }
-        session.pay(&out.payment, NOW).unwrap();
-    }
-    session.cascade().unwrap()
-}
-
-/// A plain commitment (no renewal) with `units` paid, as a claim.
-fn plain(w: &World, byte: u8, unit_value: u64, units: u32) -> RedemptionClaim {
-    let p = params(byte, 100);
-    let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([byte; 32]), p).unwrap();
-    let commitment = Commitment::sign(
-        CommitmentFields {
-            certificate: w.cert.digest(),
-            vendor: w.vendor,
-            unit_value,
-            valid_from: NOW - 10,
-            expires: NOW + 10_000,
-            chain: CommittedChain::Single {
-                params: p,
-                anchor: wallet.anchor(),
-            },
-            renewal: None,
-        },
-        &w.customer,
-    )
-    .unwrap();
-    let top = wallet.advance(units).unwrap();
-    RedemptionClaim {
-        certificate: w.cert,
-        commitment,
-        payment: Payment::new(commitment.digest(), PaymentBody::Single(top)),
-    }
-}
+mod common;
+use common::*;
 
 #[test]
 fn cascade_respects_reservations_of_other_commitments() {

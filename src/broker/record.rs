@@ -73,6 +73,8 @@ pub(crate) struct Hold {
     pub(crate) key: Digest,
     /// The vendor it is reserved for.
     pub(crate) vendor: VendorId,
+    /// The amount reserved.
+    pub(crate) amount: u64,
     /// What is left of it.
     pub(crate) left: u64,
     /// Last second it locks credit.
@@ -135,6 +137,7 @@ impl Account {
             for h in &self.holds {
                 w.put(h.key.as_bytes());
                 w.put(h.vendor.as_bytes());
+                w.put_u64(h.amount);
                 w.put_u64(h.left);
                 w.put_u64(h.expires);
             }
@@ -160,6 +163,7 @@ impl Account {
             holds.push(Hold {
                 key: Digest::from_bytes(r.array("hold key")?),
                 vendor: VendorId::from_bytes(r.array("hold vendor")?),
+                amount: r.u64("hold amount")?,
                 left: r.u64("hold left")?,
                 expires: r.u64("hold expires")?,
             });

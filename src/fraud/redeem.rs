@@ -114,7 +114,13 @@ impl<S: Store> Broker<S> {
             .as_ref()
             .and_then(|g| overcommit_proof(g, &plan.certificate));
         if fraud.is_none() && outcome.over_limit() {
-            fraud = self.credit_overspend_proof(&plan.certificate)?;
+            // The claim is committed: a store failure while gathering the
+            // evidence loses no money and is retried by calling
+            // `credit_overspend_proof` later.
+            fraud = self
+                .credit_overspend_proof(&plan.certificate)
+                .ok()
+                .flatten();
         }
         Ok(MultiRedemption {
             key,
@@ -198,7 +204,13 @@ impl<S: Store> Broker<S> {
             }))
         });
         if fraud.is_none() && outcome.over_limit() {
-            fraud = self.credit_overspend_proof(&plan.certificate)?;
+            // The claim is committed: a store failure while gathering the
+            // evidence loses no money and is retried by calling
+            // `credit_overspend_proof` later.
+            fraud = self
+                .credit_overspend_proof(&plan.certificate)
+                .ok()
+                .flatten();
         }
         Ok(MultiRedemption {
             key,
@@ -273,16 +285,25 @@ impl<S: Store> Broker<S> {
         let outcome = self.run(&plan, vendor, now)?;
         let (key, units) = first(&outcome);
         let mut fraud = match &outcome.group {
-            Some(g) => self.domain_overspend_proof(
-                g,
-                &claim.certificate,
-                &claim.domain,
-                claim.commitment.fields().device,
-            )?,
+            Some(g) => self
+                .domain_overspend_proof(
+                    g,
+                    &claim.certificate,
+                    &claim.domain,
+                    claim.commitment.fields().device,
+                )
+                .ok()
+                .flatten(),
             None => None,
         };
         if fraud.is_none() && outcome.over_limit() {
-            fraud = self.credit_overspend_proof(&plan.certificate)?;
+            // The claim is committed: a store failure while gathering the
+            // evidence loses no money and is retried by calling
+            // `credit_overspend_proof` later.
+            fraud = self
+                .credit_overspend_proof(&plan.certificate)
+                .ok()
+                .flatten();
         }
         Ok(MultiRedemption {
             key,

@@ -147,7 +147,9 @@ impl<S: Store> Broker<S> {
     /// # Errors
     ///
     /// [`MultiError::WrongBroker`], [`MultiError::Invalid`] (bad or expired
-    /// certificate), [`MultiError::AlreadyReserved`],
+    /// certificate), [`MultiError::AlreadyReserved`] (another reservation
+    /// for `key`; asking again for exactly the same one returns it again,
+    /// so a retry after a lost answer is safe),
     /// [`MultiError::OverCredit`], [`MultiError::Sign`]. On error nothing
     /// changes.
     #[allow(clippy::too_many_arguments)]
@@ -191,7 +193,20 @@ impl<S: Store> Broker<S> {
                 .unwrap_or_default();
             // Expired holds lock nothing: drop them.
             account.holds.retain(|h| h.expires >= now);
-            if account.holds.iter().any(|h| h.key == key) {
+            let fields = ReservationFields {
+                broker: self.id,
+                certificate: cert_id,
+                key,
+                vendor,
+                amount,
+                expires,
+            };
+            if let Some(h) = account.holds.iter().find(|h| h.key == key) {
+                // The same request again (a retry after a lost answer) gets
+                // the same reservation; anything else is refused.
+                if h.vendor == vendor && h.amount == amount && h.expires == expires {
+                    return Ok(Reservation::sign(fields, signer)?);
+                }
                 return Err(MultiError::AlreadyReserved);
             }
             let used = account
@@ -205,20 +220,11 @@ impl<S: Store> Broker<S> {
             if account.holds.len() >= crate::broker::MAX_HOLDS {
                 return Err(MultiError::TooManyRecords);
             }
-            let r = Reservation::sign(
-                ReservationFields {
-                    broker: self.id,
-                    certificate: cert_id,
-                    key,
-                    vendor,
-                    amount,
-                    expires,
-                },
-                signer,
-            )?;
+            let r = Reservation::sign(fields, signer)?;
             account.holds.push(Hold {
                 key,
                 vendor,
+                amount,
                 left: amount,
                 expires,
             });

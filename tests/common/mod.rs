@@ -1,0 +1,315 @@
+//! Shared fixtures of the broker tests: one certificate funding every claim
+//! kind (plain, cascade, tree leaf, grant, device) and reservations.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use ed25519_dalek::SigningKey;
+use payword::renew::{CascadeClaim, RenewingWallet};
+use payword::store::Store;
+use payword::{
+    Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
+    CommitmentFields, CommittedChain, CustomerId, DeviceClaim, DeviceCommitment,
+    DeviceCommitmentFields, DomainCommitment, DomainCommitmentFields, GrantClaim, HashAlg, Leaf,
+    LeafClaim, MemoryStore, MerkleTree, MessageSigner, MultiCommitment, Payment, PaymentBody,
+    Payword, RangeGrant, RangeGrantFields, RedemptionClaim, Session, Sha256, SharedCommitment,
+    SharedCommitmentFields, StoreAll, Traversal, VendorId,
+};
+
+pub const NOW: u64 = 1_000_000;
+
+pub struct World {
+    pub broker: SigningKey,
+    pub customer: SigningKey,
+    pub broker_id: BrokerId,
+    pub vendor: VendorId,
+    pub cert: Certificate,
+}
+
+pub fn world(credit_limit: u64) -> World {
+    let broker = SigningKey::from_bytes(&[1; 32]);
+    let customer = SigningKey::from_bytes(&[2; 32]);
+    let broker_id = BrokerId::from_bytes([3; 32]);
+    let cert = Certificate::issue(
+        CertificateFields {
+            broker: broker_id,
+            serial: 7,
+            customer: CustomerId::from_bytes([4; 16]),
+            customer_key: customer.public_key(),
+            credit_limit,
+            valid_from: NOW - 1000,
+            expires: NOW + 100_000,
+        },
+        &broker,
+    )
+    .unwrap();
+    World {
+        broker,
+        customer,
+        broker_id,
+        vendor: VendorId::from_bytes([5; 32]),
+        cert,
+    }
+}
+
+pub fn broker(w: &World) -> Broker {
+    Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 60)
+}
+
+pub fn broker_on<S: Store>(w: &World, store: S) -> Broker<S> {
+    Broker::new(w.broker_id, w.broker.public_key(), store, 60)
+}
+
+pub fn params(byte: u8, n: u32) -> ChainParams {
+    ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([byte; 16]), n.into()).unwrap()
+}
+
+/// A cascade claim of `payments` one-unit payments of value `unit_value`
+/// over chains of length 10 (renewed as they run out).
+pub fn cascade(w: &World, byte: u8, unit_value: u64, payments: u32) -> CascadeClaim {
+    let mut wallet =
+        RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([byte; 32]), params(byte, 10), 0)
+            .unwrap();
+    let commitment = Commitment::sign(
+        CommitmentFields {
+            certificate: w.cert.digest(),
+            vendor: w.vendor,
+            unit_value,
+            valid_from: NOW - 10,
+            expires: NOW + 10_000,
+            chain: wallet.committed_chain(),
+            renewal: Some(wallet.renewal_key()),
+        },
+        &w.customer,
+    )
+    .unwrap();
+    wallet.bind(&commitment).unwrap();
+    let mut session =
+        Session::open(w.vendor, &w.broker.public_key(), w.cert, commitment, NOW, 0).unwrap();
+    for _ in 0..payments {
+        let out = wallet.pay().unwrap();
+        if let Some(link) = &out.link {
+            session.renew(link, NOW).unwrap();
+        }
+        session.pay(&out.payment, NOW).unwrap();
+    }
+    session.cascade().unwrap()
+}
+
+/// A plain commitment (no renewal) with `units` paid, as a claim.
+pub fn plain(w: &World, byte: u8, unit_value: u64, units: u32) -> RedemptionClaim {
+    let p = params(byte, 100);
+    let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([byte; 32]), p).unwrap();
+    let commitment = Commitment::sign(
+        CommitmentFields {
+            certificate: w.cert.digest(),
+            vendor: w.vendor,
+            unit_value,
+            valid_from: NOW - 10,
+            expires: NOW + 10_000,
+            chain: CommittedChain::Single {
+                params: p,
+                anchor: wallet.anchor(),
+            },
+            renewal: None,
+        },
+        &w.customer,
+    )
+    .unwrap();
+    let top = wallet.advance(units).unwrap();
+    RedemptionClaim {
+        certificate: w.cert,
+        commitment,
+        payment: Payment::new(commitment.digest(), PaymentBody::Single(top)),
+    }
+}
+
+/// A leaf claim (one-leaf tree, leaf cap `cap`, root total `cap`) with
+/// `units` paid at unit value 1.
+pub fn leaf(w: &World, byte: u8, cap: u64, units: u32) -> LeafClaim {
+    let p = params(byte, 100);
+    let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([byte; 32]), p).unwrap();
+    let leaf = Leaf {
+        vendor: w.vendor,
+        unit_value: 1,
+        cap,
+        chain: CommittedChain::Single {
+            params: p,
+            anchor: wallet.anchor(),
+        },
+    };
+    let tree = MerkleTree::build(
+        w.cert.digest(),
+        ChainId::from_bytes([byte ^ 0x80; 16]),
+        vec![leaf],
+    )
+    .unwrap();
+    let root = MultiCommitment::sign(tree.fields(NOW - 10, NOW + 10_000), &w.customer).unwrap();
+    let opening = tree.opening(&root, 0).unwrap();
+    let top = wallet.advance(units).unwrap();
+    LeafClaim {
+        certificate: w.cert,
+        opening,
+        payment: Payment::new(opening.leaf_id(), PaymentBody::Single(top)),
+    }
+}
+
+/// A grant claim: paywords `(0, 100]` of a shared chain granted to the
+/// vendor, `units` of them paid.
+pub fn grant(w: &World, byte: u8, units: u32) -> GrantClaim {
+    let p = params(byte, 100);
+    let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([byte; 32]), p).unwrap();
+    let shared = SharedCommitment::sign(
+        SharedCommitmentFields {
+            certificate: w.cert.digest(),
+            unit_value: 1,
+            valid_from: NOW - 10,
+            expires: NOW + 10_000,
+            params: p,
+            anchor: wallet.anchor(),
+        },
+        &w.customer,
+    )
+    .unwrap();
+    let g = RangeGrant::sign(
+        RangeGrantFields {
+            commitment: shared.digest(),
+            vendor: w.vendor,
+            from: 0,
+            to: 100,
+            start: shared.fields().anchor.as_word(),
+        },
+        &w.customer,
+    )
+    .unwrap();
+    let top: Payword = wallet.advance(units).unwrap();
+    GrantClaim {
+        certificate: w.cert,
+        commitment: shared,
+        grant: g,
+        payword: top,
+    }
+}
+
+/// A device claim: one device of a domain (limits `device_limit` and
+/// `domain_limit`), `units` paid at unit value 1.
+pub fn device(
+    w: &World,
+    byte: u8,
+    device_limit: u64,
+    domain_limit: u64,
+    units: u32,
+) -> DeviceClaim {
+    let p = params(byte, 100);
+    let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([byte; 32]), p).unwrap();
+    let phone = SigningKey::from_bytes(&[byte; 32]);
+    let domain = DomainCommitment::sign(
+        DomainCommitmentFields::new(
+            w.cert.digest(),
+            ChainId::from_bytes([byte ^ 0x40; 16]),
+            domain_limit,
+            device_limit,
+            NOW - 10,
+            NOW + 10_000,
+            &[phone.public_key()],
+        )
+        .unwrap(),
+        &w.customer,
+    )
+    .unwrap();
+    let commitment = DeviceCommitment::sign(
+        DeviceCommitmentFields {
+            domain: domain.digest(),
+            device: 0,
+            vendor: w.vendor,
+            unit_value: 1,
+            valid_from: NOW - 10,
+            expires: NOW + 10_000,
+            chain: CommittedChain::Single {
+                params: p,
+                anchor: wallet.anchor(),
+            },
+        },
+        &phone,
+    )
+    .unwrap();
+    let top = wallet.advance(units).unwrap();
+    DeviceClaim {
+        certificate: w.cert,
+        domain,
+        commitment,
+        payment: Payment::new(commitment.digest(), PaymentBody::Single(top)),
+    }
+}
+
+/// One redemption of any kind.
+#[derive(Clone, Debug)]
+pub enum Op {
+    Plain(RedemptionClaim),
+    Cascade(CascadeClaim),
+    Leaf(LeafClaim),
+    Grant(GrantClaim),
+    Device(DeviceClaim),
+}
+
+impl Op {
+    /// Redeems it; returns what was owed, or the error as text (store
+    /// failures included).
+    pub fn run<S: Store>(&self, b: &mut Broker<S>, w: &World) -> Result<u64, String> {
+        let v = &w.vendor;
+        match self {
+            Self::Plain(c) => b
+                .redeem(c, v, NOW)
+                .map(|r| r.owed)
+                .map_err(|e| e.to_string()),
+            Self::Cascade(c) => b
+                .redeem_cascade(c, v, NOW)
+                .map(|r| r.owed)
+                .map_err(|e| e.to_string()),
+            Self::Leaf(c) => b
+                .redeem_leaf(c, v, NOW)
+                .map(|r| r.owed)
+                .map_err(|e| e.to_string()),
+            Self::Grant(c) => b
+                .redeem_grant(c, v, NOW)
+                .map(|r| r.owed)
+                .map_err(|e| e.to_string()),
+            Self::Device(c) => b
+                .redeem_device(c, v, NOW)
+                .map(|r| r.owed)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The value the claim's paywords are worth (before any limit).
+    pub fn value(&self) -> u64 {
+        match self {
+            Self::Plain(c) => match c.payment.body() {
+                PaymentBody::Single(p) => u64::from(p.index()) * c.commitment.fields().unit_value,
+                PaymentBody::Purse(_) => 0,
+            },
+            Self::Cascade(c) => {
+                let unit = c.commitment.fields().unit_value;
+                let first = c.first.map_or(0, |p| u64::from(p.index()));
+                let rest: u64 = c
+                    .renewals
+                    .iter()
+                    .map(|r| r.last.map_or(0, |p| u64::from(p.index())))
+                    .sum();
+                (first + rest) * unit
+            }
+            Self::Leaf(c) => match c.payment.body() {
+                PaymentBody::Single(p) => u64::from(p.index()).min(c.opening.leaf.cap),
+                PaymentBody::Purse(_) => 0,
+            },
+            Self::Grant(c) => u64::from(c.payword.index()),
+            Self::Device(c) => match c.payment.body() {
+                PaymentBody::Single(p) => {
+                    let df = c.domain.fields();
+                    u64::from(p.index())
+                        .min(df.device_limit)
+                        .min(df.domain_limit)
+                }
+                PaymentBody::Purse(_) => 0,
+            },
+        }
+    }
+}
