@@ -18,7 +18,9 @@ use payword::{
 };
 
 mod common;
+
 use common::*;
+use payword::multi::reservation::ReservationTarget;
 
 #[test]
 fn cascade_respects_reservations_of_other_commitments() {
@@ -26,9 +28,15 @@ fn cascade_respects_reservations_of_other_commitments() {
     let mut b = broker(&w);
     // 60 of the 100 are reserved for another commitment's vendor.
     let reserved = plain(&w, 20, 1, 60);
-    let key = reserved.commitment.digest();
-    b.reserve(&w.cert, key, w.vendor, 60, NOW, NOW + 5000, &w.broker)
-        .unwrap();
+    b.reserve(
+        &w.cert,
+        ReservationTarget::Commitment(&reserved.commitment),
+        60,
+        NOW,
+        NOW + 5000,
+        &w.broker,
+    )
+    .unwrap();
     // A cascade worth 35 × 2 = 70 may only use the 40 nobody reserved.
     let c = cascade(&w, 10, 2, 35);
     let r = b.redeem_cascade(&c, &w.vendor, NOW).unwrap();
@@ -81,8 +89,7 @@ fn expired_reservation_locks_nothing_without_release() {
     let reserved = plain(&w, 20, 1, 80);
     b.reserve(
         &w.cert,
-        reserved.commitment.digest(),
-        w.vendor,
+        ReservationTarget::Commitment(&reserved.commitment),
         80,
         NOW,
         NOW + 10,
@@ -97,8 +104,7 @@ fn expired_reservation_locks_nothing_without_release() {
     assert!(
         b.reserve(
             &w.cert,
-            third.commitment.digest(),
-            w.vendor,
+            ReservationTarget::Commitment(&third.commitment),
             10,
             NOW + 10,
             NOW + 20,
@@ -112,8 +118,7 @@ fn expired_reservation_locks_nothing_without_release() {
     assert_eq!(b.redeem(&more, &w.vendor, NOW + 11).unwrap().owed, 40);
     b.reserve(
         &w.cert,
-        third.commitment.digest(),
-        w.vendor,
+        ReservationTarget::Commitment(&third.commitment),
         10,
         NOW + 11,
         NOW + 20,
@@ -224,4 +229,55 @@ fn proofs_skip_entries_that_paid_nothing() {
         PaymentBody::Purse(_) => true,
     }));
     assert_eq!(proof.verify(&w.broker.public_key(), 1 << 16), Ok(60));
+}
+
+/// A reservation is only for an object the customer signed under the
+/// certificate: a commitment signed by another key, or naming another
+/// certificate, locks nothing.
+#[test]
+fn reservations_need_an_authenticated_target() {
+    use payword::{Commitment, MultiError, SessionError};
+    let w = world(100);
+    let mut b = broker(&w);
+    let genuine = plain(&w, 20, 1, 10).commitment;
+    let mut fields = *genuine.fields();
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[99; 32]);
+    let forged = Commitment::sign(fields, &stranger).unwrap();
+    assert_eq!(
+        b.reserve(
+            &w.cert,
+            ReservationTarget::Commitment(&forged),
+            50,
+            NOW,
+            NOW + 10,
+            &w.broker
+        ),
+        Err(MultiError::Invalid(SessionError::BadCommitment))
+    );
+    fields.certificate = payword::Digest::from_bytes([1; 32]);
+    let elsewhere = Commitment::sign(fields, &w.customer).unwrap();
+    assert_eq!(
+        b.reserve(
+            &w.cert,
+            ReservationTarget::Commitment(&elsewhere),
+            50,
+            NOW,
+            NOW + 10,
+            &w.broker
+        ),
+        Err(MultiError::Invalid(SessionError::CertificateMismatch))
+    );
+    assert_eq!(b.reserved(&w.cert.digest(), NOW).unwrap(), 0);
+    // The genuine commitment can be reserved for, for its own vendor.
+    let r = b
+        .reserve(
+            &w.cert,
+            ReservationTarget::Commitment(&genuine),
+            50,
+            NOW,
+            NOW + 10,
+            &w.broker,
+        )
+        .unwrap();
+    assert!(r.covers(&genuine.digest(), &w.vendor));
 }

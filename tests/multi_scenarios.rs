@@ -6,6 +6,7 @@
 
 use ed25519_dalek::SigningKey;
 use payword::fraud::{EquivocationProof, OpenedLeaf, OvercommitProof};
+use payword::multi::reservation::ReservationTarget;
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
     CommitmentFields, CommittedChain, CustomerId, Encode, FraudError, FraudProof, GrantClaim,
@@ -80,6 +81,26 @@ fn chain(tag: u8, n: u32) -> (ChainParams, Vec<Payword>) {
     let mut words = vec![Payword::new(0, wallet.anchor().as_word())];
     words.extend(wallet);
     (params, words)
+}
+
+/// A plain commitment of customer 0 to a fresh chain, for vendor `v`.
+fn plain_commitment(w: &World, v: u8, chain_tag: u8) -> (Commitment, Vec<Payword>) {
+    let (key, cert) = &w.customers[0];
+    let (params, words) = chain(chain_tag, 1000);
+    let c = Commitment::sign(
+        CommitmentFields {
+            certificate: cert.digest(),
+            vendor: vendor(v),
+            unit_value: 1,
+            valid_from: NOW - 100,
+            expires: NOW + 1000,
+            chain: single(params, &words),
+            renewal: None,
+        },
+        key,
+    )
+    .unwrap();
+    (c, words)
 }
 
 fn single(params: ChainParams, words: &[Payword]) -> CommittedChain {
@@ -659,8 +680,7 @@ fn reservations_never_exceed_the_credit_limit() {
     let ra = b
         .reserve(
             cert,
-            ca.digest(),
-            vendor(1),
+            ReservationTarget::Commitment(&ca),
             600,
             NOW,
             NOW + 1000,
@@ -674,8 +694,7 @@ fn reservations_never_exceed_the_credit_limit() {
     assert_eq!(
         b.reserve(
             cert,
-            cb.digest(),
-            vendor(2),
+            ReservationTarget::Commitment(&cb),
             500,
             NOW,
             NOW + 1000,
@@ -684,14 +703,20 @@ fn reservations_never_exceed_the_credit_limit() {
         Err(MultiError::OverCredit)
     );
     assert_eq!(
-        b.reserve(cert, ca.digest(), vendor(1), 1, NOW, NOW + 1000, &w.broker),
+        b.reserve(
+            cert,
+            ReservationTarget::Commitment(&ca),
+            1,
+            NOW,
+            NOW + 1000,
+            &w.broker
+        ),
         Err(MultiError::AlreadyReserved)
     );
     let _: Reservation = b
         .reserve(
             cert,
-            cb.digest(),
-            vendor(2),
+            ReservationTarget::Commitment(&cb),
             400,
             NOW,
             NOW + 1000,
@@ -701,8 +726,7 @@ fn reservations_never_exceed_the_credit_limit() {
     assert_eq!(
         b.reserve(
             cert,
-            payword::Digest::from_bytes([7; 32]),
-            vendor(3),
+            ReservationTarget::Commitment(&plain_commitment(&w, 3, 0x63).0),
             1,
             NOW,
             NOW + 1000,
@@ -735,11 +759,26 @@ fn expired_reservations_return_their_credit() {
     let w = world(1, 1000);
     let cert = &w.customers[0].1;
     let mut b = w.broker();
-    let key = |k: u8| payword::Digest::from_bytes([k; 32]);
-    b.reserve(cert, key(1), vendor(1), 800, NOW, NOW + 10, &w.broker)
-        .unwrap();
+    let (c1, _) = plain_commitment(&w, 1, 0x71);
+    let (c2, _) = plain_commitment(&w, 2, 0x72);
+    b.reserve(
+        cert,
+        ReservationTarget::Commitment(&c1),
+        800,
+        NOW,
+        NOW + 10,
+        &w.broker,
+    )
+    .unwrap();
     assert_eq!(
-        b.reserve(cert, key(2), vendor(2), 300, NOW, NOW + 10, &w.broker),
+        b.reserve(
+            cert,
+            ReservationTarget::Commitment(&c2),
+            300,
+            NOW,
+            NOW + 10,
+            &w.broker
+        ),
         Err(MultiError::OverCredit)
     );
     assert_eq!(
@@ -749,8 +788,15 @@ fn expired_reservations_return_their_credit() {
     );
     assert_eq!(b.release_expired(&cert.digest(), NOW + 11), Ok(1));
     assert_eq!(b.reserved(&cert.digest(), NOW).unwrap(), 0);
-    b.reserve(cert, key(2), vendor(2), 300, NOW + 11, NOW + 20, &w.broker)
-        .unwrap();
+    b.reserve(
+        cert,
+        ReservationTarget::Commitment(&c2),
+        300,
+        NOW + 11,
+        NOW + 20,
+        &w.broker,
+    )
+    .unwrap();
 }
 
 /// The honest run: 3 customers × 3 vendors × 10,000 payments under Merkle
@@ -1283,12 +1329,12 @@ fn wire_offsets_match_the_docs() {
     assert_eq!(&g[70..74], &60u32.to_be_bytes());
     assert_eq!(&g[74..106], ws[40].word().as_bytes());
     let cert = &w.customers[0].1;
+    let (reserved, _) = plain_commitment(&w, 1, 0x65);
     let r = w
         .broker()
         .reserve(
             cert,
-            payword::Digest::from_bytes([5; 32]),
-            vendor(1),
+            ReservationTarget::Commitment(&reserved),
             77,
             NOW,
             NOW + 9,
@@ -1297,7 +1343,7 @@ fn wire_offsets_match_the_docs() {
         .unwrap()
         .to_bytes();
     assert_eq!((r[0], r.len()), (0x26, 211));
-    assert_eq!(&r[66..98], &[5; 32]);
+    assert_eq!(&r[66..98], reserved.digest().as_bytes());
     assert_eq!(&r[130..138], &77u64.to_be_bytes());
     assert_eq!(&r[138..146], &(NOW + 9).to_be_bytes());
     let eq = FraudProof::Equivocation(EquivocationProof {
@@ -1360,7 +1406,7 @@ fn replaying_stored_claims_rebuilds_the_broker() {
     enum Op {
         Leaf(Vec<u8>, u8),
         Grant(Vec<u8>, u8),
-        Reserve(payword::Digest, u8, u64),
+        Reserve(u64),
     }
     let w = world(1, 150);
     let cert = w.customers[0].1;
@@ -1378,7 +1424,7 @@ fn replaying_stored_claims_rebuilds_the_broker() {
     };
     let ops = [
         Op::Leaf(leaf_claim(0, 30), 0),
-        Op::Reserve(g.digest(), 2, 50),
+        Op::Reserve(50),
         Op::Leaf(leaf_claim(1, 60), 1),
         Op::Grant(grant_claim(&w, 0, &s, &g, ws[40]).to_bytes(), 2),
         Op::Leaf(leaf_claim(0, 50), 0),
@@ -1396,11 +1442,18 @@ fn replaying_stored_claims_rebuilds_the_broker() {
                     let c = GrantClaim::decode(bytes).unwrap();
                     b.redeem_grant(&c, &vendor(*v), NOW).unwrap().owed
                 }
-                Op::Reserve(key, v, amount) => {
-                    b.reserve(&cert, *key, vendor(*v), *amount, NOW, NOW + 10, &w.broker)
-                        .unwrap()
-                        .fields()
-                        .amount
+                Op::Reserve(amount) => {
+                    b.reserve(
+                        &cert,
+                        ReservationTarget::Grant(&s, &g),
+                        *amount,
+                        NOW,
+                        NOW + 10,
+                        &w.broker,
+                    )
+                    .unwrap()
+                    .fields()
+                    .amount
                 }
             })
             .collect()

@@ -17,6 +17,8 @@
 
 mod common;
 
+use payword::multi::reservation::ReservationTarget;
+
 use std::sync::{Arc, Mutex};
 
 use common::*;
@@ -63,7 +65,7 @@ proptest! {
         let Op::Plain(r) = &reserved else { unreachable!() };
         let amount = (reserved_value * reserve_share / 100).min(limit).max(1);
         let held = b
-            .reserve(&w.cert, r.commitment.digest(), w.vendor, amount, NOW, NOW + 10_000, &w.broker)
+            .reserve(&w.cert, ReservationTarget::Commitment(&r.commitment), amount, NOW, NOW + 10_000, &w.broker)
             .is_ok();
         ops.push(reserved.clone());
         let mut owed_total = 0u64;
@@ -163,8 +165,7 @@ fn faulty_run(w: &World, ops: &[Op], store: Faulty) -> (Broker<Faulty>, Vec<u64>
         let before = b.store().inner.clone();
         match b.reserve(
             &w.cert,
-            r.commitment.digest(),
-            w.vendor,
+            ReservationTarget::Commitment(&r.commitment),
             10,
             NOW,
             NOW + 10_000,

@@ -104,25 +104,82 @@ impl SignedFields for ReservationFields {
     }
 }
 
+/// What a reservation is for: an object the customer (or one of its
+/// devices) signed under the certificate, naming the vendor. The broker
+/// authenticates it before reserving, so nobody can lock a customer's
+/// credit under a made-up key.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum ReservationTarget<'a> {
+    /// A plain commitment (the key is its digest).
+    Commitment(&'a crate::Commitment),
+    /// A leaf of a signed Merkle root (the key is the leaf id).
+    Leaf(&'a super::merkle::LeafOpening),
+    /// A range grant of a shared chain (the key is the grant's digest).
+    Grant(
+        &'a super::grant::SharedCommitment,
+        &'a super::grant::RangeGrant,
+    ),
+    /// A device commitment of a domain (the key is its digest).
+    Device(
+        &'a super::domain::DomainCommitment,
+        &'a super::domain::DeviceCommitment,
+    ),
+}
+
+impl ReservationTarget<'_> {
+    /// Authenticates the target under `certificate` (issued under
+    /// `broker_key`); returns the key a reservation names and the vendor.
+    fn authenticate(
+        &self,
+        broker_key: &crate::PublicKey,
+        certificate: &Certificate,
+    ) -> Result<(Digest, VendorId), MultiError> {
+        match *self {
+            Self::Commitment(c) => {
+                crate::check::check_signed(broker_key, certificate, c)?;
+                Ok((c.digest(), c.fields().vendor))
+            }
+            Self::Leaf(o) => {
+                o.commitment.check(broker_key, certificate)?;
+                Ok((o.check_path()?, o.leaf.vendor))
+            }
+            Self::Grant(s, g) => {
+                s.check(broker_key, certificate)?;
+                g.check_against(certificate, s, &s.digest())?;
+                Ok((g.digest(), g.fields().vendor))
+            }
+            Self::Device(d, c) => {
+                d.check(broker_key, certificate)?;
+                c.check_in(d, &d.digest())?;
+                Ok((c.digest(), c.fields().vendor))
+            }
+        }
+    }
+}
+
 impl<S: Store> Broker<S> {
-    /// Reserves `amount` of `certificate`'s credit for `key` (a commitment
-    /// digest, leaf id or grant digest) and `vendor`, until `expires`, and
+    /// Reserves `amount` of `certificate`'s credit for `target` (a plain
+    /// commitment, a leaf, a grant or a device commitment, which the broker
+    /// authenticates first) and the vendor it names, until `expires`, and
     /// signs the reservation with `signer` (the broker's key).
     ///
     /// The broker never reserves more than the credit limit in total: the
-    /// value already credited under the certificate (plain commitments,
-    /// leaves, grants) plus the outstanding reservations plus `amount` must
-    /// stay within it.
+    /// value already credited under the certificate (every variant) plus the
+    /// live reservations plus `amount` must stay within it. A reservation
+    /// past its expiry locks nothing.
     ///
     /// # Cost
     ///
-    /// One signature verification and one signature.
+    /// Two to four signature verifications (certificate, target), one read
+    /// and one commit of the certificate's account, and one signature.
     ///
     /// # Examples
     ///
     /// ```
     /// # use ed25519_dalek::SigningKey;
     /// # use payword::*;
+    /// # use payword::multi::reservation::ReservationTarget;
     /// # let broker_key = SigningKey::from_bytes(&[1; 32]);
     /// # let customer = SigningKey::from_bytes(&[2; 32]);
     /// # let broker_id = BrokerId::from_bytes([1; 32]);
@@ -130,34 +187,42 @@ impl<S: Store> Broker<S> {
     /// #     broker: broker_id, serial: 1,
     /// #     customer: CustomerId::from_bytes([3; 16]), customer_key: customer.public_key(),
     /// #     credit_limit: 1000, valid_from: 0, expires: 100 }, &broker_key)?;
-    /// # let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([4; 16]), 100)?;
-    /// # let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([5; 32]), params)?;
     /// # let vendor = VendorId::from_bytes([7; 32]);
+    /// let commitment = |chain: u8| -> Result<Commitment, Box<dyn std::error::Error>> {
+    ///     let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([chain; 16]), 1000)?;
+    ///     let anchor = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([chain; 32]), params)?.anchor();
+    ///     Ok(Commitment::sign(CommitmentFields {
+    ///         certificate: cert.digest(), vendor, unit_value: 1, valid_from: 0, expires: 100,
+    ///         chain: CommittedChain::Single { params, anchor }, renewal: None,
+    ///     }, &customer)?)
+    /// };
+    /// let (a, b) = (commitment(4)?, commitment(5)?);
     /// let mut broker: Broker = Broker::new(broker_id, broker_key.public_key(), MemoryStore::new(), 60);
-    /// let key = Digest::from_bytes([9; 32]); // e.g. a commitment digest
-    /// let r = broker.reserve(&cert, key, vendor, 700, 10, 90, &broker_key)?;
-    /// assert!(r.verify(&broker_key.public_key()).is_ok() && r.covers(&key, &vendor));
+    /// let r = broker.reserve(&cert, ReservationTarget::Commitment(&a), 700, 10, 90, &broker_key)?;
+    /// assert!(r.verify(&broker_key.public_key()).is_ok() && r.covers(&a.digest(), &vendor));
     /// // 700 + 400 is more than the credit limit of 1000.
-    /// let other = Digest::from_bytes([8; 32]);
-    /// assert_eq!(broker.reserve(&cert, other, vendor, 400, 10, 90, &broker_key), Err(MultiError::OverCredit));
-    /// # let _ = (&mut wallet, params, &customer);
+    /// assert_eq!(
+    ///     broker.reserve(&cert, ReservationTarget::Commitment(&b), 400, 10, 90, &broker_key),
+    ///     Err(MultiError::OverCredit)
+    /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
     ///
     /// [`MultiError::WrongBroker`], [`MultiError::Invalid`] (bad or expired
-    /// certificate), [`MultiError::AlreadyReserved`] (another reservation
-    /// for `key`; asking again for exactly the same one returns it again,
-    /// so a retry after a lost answer is safe),
-    /// [`MultiError::OverCredit`], [`MultiError::Sign`]. On error nothing
+    /// certificate, or a target that does not verify under it, or
+    /// [`MultiError::NotInTree`], [`MultiError::BadGrant`],
+    /// [`MultiError::UnknownDevice`]), [`MultiError::AlreadyReserved`]
+    /// (another reservation for the same key; asking again for exactly the
+    /// same one returns it again, so a retry after a lost answer is safe),
+    /// [`MultiError::OverCredit`], [`MultiError::TooManyRecords`],
+    /// [`MultiError::Sign`], [`MultiError::Store`]. On error nothing
     /// changes.
-    #[allow(clippy::too_many_arguments)]
     pub fn reserve<K: MessageSigner + ?Sized>(
         &mut self,
         certificate: &Certificate,
-        key: Digest,
-        vendor: VendorId,
+        target: ReservationTarget<'_>,
         amount: u64,
         now: u64,
         expires: u64,
@@ -177,6 +242,7 @@ impl<S: Store> Broker<S> {
         if amount == 0 {
             return Err(MultiError::OverCredit);
         }
+        let (key, vendor) = target.authenticate(&self.key, certificate)?;
         let cert_id = certificate.digest();
         let account_key = Key::new(Table::Account, cert_id);
         for _ in 0..crate::broker::MAX_ATTEMPTS {
