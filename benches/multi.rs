@@ -10,14 +10,19 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::SigningKey;
+use payword::domain::{
+    DeviceCommitment, DeviceCommitmentFields, DomainCommitment, DomainCommitmentFields,
+};
+use payword::fraud::{DomainOverspendProof, FraudProof};
 use payword::fraud::{EquivocationProof, OpenedLeaf, OvercommitProof};
+use payword::grant::{
+    GrantSession, RangeGrant, RangeGrantFields, SharedCommitment, SharedCommitmentFields,
+};
+use payword::tree::{Leaf, LeafSession, MerkleTree, MultiCommitment};
 use payword::{
     Anchor, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed,
-    CommittedChain, CustomerId, DeviceCommitment, DeviceCommitmentFields, Digest, DomainCommitment,
-    DomainCommitmentFields, DomainOverspendProof, FraudProof, GrantSession, HashAlg, Leaf,
-    LeafSession, MerkleTree, MessageSigner, MultiCommitment, PaymentBody, RangeGrant,
-    RangeGrantFields, Sha256, SharedCommitment, SharedCommitmentFields, StoreAll, Traversal,
-    VendorId, Word,
+    CommittedChain, CustomerId, Digest, HashAlg, MessageSigner, PaymentBody, Sha256, StoreAll,
+    Traversal, VendorId, Word,
 };
 
 fn ok<T, E: core::fmt::Debug>(r: Result<T, E>) -> T {

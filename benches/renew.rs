@@ -13,11 +13,11 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::{Signer as _, SigningKey};
+use payword::lmots::LmotsPrivateKey;
 use payword::renew::{RENEWAL_LMOTS, RenewalLink, RenewingWallet};
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CustomerId, HashAlg, LmotsPrivateKey, MemoryStore, MessageSigner, Session,
-    Sha256, VendorId,
+    CommitmentFields, CustomerId, HashAlg, MemoryStore, MessageSigner, Session, Sha256, VendorId,
 };
 
 const NOW: u64 = 1_000_000;

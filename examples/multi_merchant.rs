@@ -18,12 +18,15 @@
 //! Run with `cargo run --release --example multi_merchant`.
 
 use ed25519_dalek::SigningKey;
+use payword::fraud::FraudProof;
+use payword::grant::{
+    GrantSession, RangeGrant, RangeGrantFields, SharedCommitment, SharedCommitmentFields,
+};
+use payword::tree::{Leaf, LeafSession, MerkleTree, MultiCommitment};
 use payword::{
     Anchor, Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed,
-    CommittedChain, CustomerId, Encode, FraudProof, GrantSession, HashAlg, Leaf, LeafSession,
-    MemoryStore, MerkleTree, MessageSigner, MultiCommitment, Payment, PaymentBody, Payword,
-    PublicKey, RangeGrant, RangeGrantFields, Sha256, SharedCommitment, SharedCommitmentFields,
-    StoreAll, Traversal, VendorId,
+    CommittedChain, CustomerId, Encode, HashAlg, MemoryStore, MessageSigner, Payment, PaymentBody,
+    Payword, PublicKey, Sha256, StoreAll, Traversal, VendorId,
 };
 
 const NOW: u64 = 1_700_000_000;

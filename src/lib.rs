@@ -10,7 +10,7 @@ extern crate alloc;
 extern crate std;
 
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
-pub mod broker;
+mod broker;
 mod bytes;
 pub mod chain;
 #[cfg(feature = "ed25519")]
@@ -22,31 +22,67 @@ pub mod fraud;
 mod hash;
 pub mod lmots;
 #[cfg(feature = "ed25519")]
-pub mod message;
+mod message;
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
-pub mod multi;
+mod multi;
 #[cfg(feature = "ed25519")]
 pub mod renew;
 #[cfg(all(feature = "serde", feature = "ed25519"))]
 mod serde_impl;
 #[cfg(feature = "ed25519")]
-pub mod session;
+mod session;
 #[cfg(feature = "ed25519")]
-pub mod sign;
+mod sign;
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
 pub mod store;
-pub mod verify;
+mod verify;
 mod wire;
+
+/// PayTree-style Merkle commitments: one customer signature over per-vendor
+/// leaves (vendor, chain, unit value, cap), the vendor's [`LeafSession`](tree::LeafSession)
+/// and the broker's [`Broker::redeem_leaf`]. Wire tags `0x20`–`0x22`.
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub mod tree {
+    pub use crate::multi::merkle::*;
+    pub use crate::multi::{MAX_DEPTH, MAX_LEAVES};
+}
+
+/// One committed chain shared by several vendors through customer-signed
+/// range grants; overlapping grants of different vendors are an
+/// equivocation proof. Wire tags `0x23`–`0x25`.
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub mod grant {
+    pub use crate::multi::grant::*;
+}
+
+/// Domain accounts (domainPay): one customer-signed domain of up to
+/// [`MAX_DEVICES`](domain::MAX_DEVICES) device keys with per-device and
+/// domain-wide limits. Wire tags `0x27`–`0x29`.
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub mod domain {
+    pub use crate::multi::domain::*;
+}
+
+/// Broker-signed credit reservations (NPAY-style pre-debit) for an
+/// authenticated target. Wire tag `0x26`.
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub mod reservation {
+    pub use crate::multi::reservation::*;
+}
+
+/// Wire type tags of the plain PayWord messages.
+#[cfg(feature = "ed25519")]
+pub use message::tag;
 
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
 pub use broker::{
-    Broker, BrokerError, DEFAULT_CLAIM_STEP_LIMIT, Debt, OverspendProof, ProofError, RedeemError,
-    Redemption, Refusal, StoreFailure,
+    Broker, BrokerError, DEFAULT_CLAIM_STEP_LIMIT, Debt, MAX_ATTEMPTS, MAX_DEBTS, MAX_HOLDS,
+    MAX_MEMBERS, OverspendProof, ProofError, RedeemError, Redemption, Refusal, StoreFailure,
 };
 pub use bytes::{HexError, LengthError};
-pub use chain::traversal::{self, MAX_PEBBLES, Pebbler, PebblerStateError, Traversal};
 #[cfg(feature = "alloc")]
 pub use chain::traversal::{Checkpoints, StoreAll};
+pub use chain::traversal::{MAX_PEBBLES, Pebbler, PebblerStateError, Traversal};
 pub use chain::{
     Anchor, ChainError, ChainId, ChainParams, ChainSeed, MAX_CHAIN_LENGTH, Payword, Word,
 };
@@ -54,39 +90,14 @@ pub use chain::{
 pub use check::SessionError;
 #[cfg(feature = "std")]
 pub use cost::{Counting, HashCount};
-#[cfg(all(feature = "ed25519", feature = "alloc"))]
-pub use fraud::{DomainOverspendProof, FraudError, FraudProof, MultiRedemption};
 pub use hash::{Blake3, HashAlg, Role, Sha256, Tweak, TweakableHash};
-pub use lmots::lms::{LmsParams, LmsPublicKey, hss_verify, lms_verify};
-pub use lmots::{LmotsError, LmotsParams, LmotsPrivateKey, LmotsPublicKey, LmotsSignature};
 #[cfg(feature = "ed25519")]
 pub use message::{
     AnyMessage, BrokerId, Certificate, CertificateFields, Commitment, CommitmentFields,
     CommittedChain, CustomerId, Encode, Payment, PaymentBody, RedemptionClaim, VendorId,
 };
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
-pub use multi::{
-    MultiError,
-    domain::{
-        DeviceClaim, DeviceCommitment, DeviceCommitmentFields, DeviceSession, DomainCommitment,
-        DomainCommitmentFields,
-    },
-    grant::{
-        GrantClaim, GrantSession, RangeGrant, RangeGrantFields, SharedCommitment,
-        SharedCommitmentFields,
-    },
-    merkle::{
-        AuthPath, Leaf, LeafClaim, LeafOpening, LeafSession, MerkleTree, MultiCommitment,
-        MultiCommitmentFields,
-    },
-    reservation::{Reservation, ReservationFields},
-};
-#[cfg(all(feature = "ed25519", feature = "alloc"))]
-pub use renew::{CascadeClaim, CascadeError, CascadeRedemption, OtsReuseProof, RenewedChain};
-#[cfg(feature = "ed25519")]
-pub use renew::{
-    LinkFields, MAX_CASCADE, RENEWAL_LMOTS, RenewError, RenewalLink, RenewingWallet, Window,
-};
+pub use multi::MultiError;
 #[cfg(feature = "ed25519")]
 pub use session::Session;
 #[cfg(feature = "ed25519")]

@@ -332,3 +332,82 @@ fn c_signed_messages() {
         payword::SignError::Invalid(DecodeError::NonCanonical { field: "expires" }),
     ]);
 }
+
+/// C-SEND-SYNC and C-GOOD-ERR beyond the foundation: the broker and its
+/// store, every variant's messages, sessions and claims, the renewal and
+/// fraud types, and every error type of the crate.
+#[cfg(all(feature = "ed25519", feature = "std"))]
+#[test]
+fn c_send_sync_and_good_err_everywhere() {
+    use payword::store::{Key, MemoryStore, SharedStoreError, Table};
+    use payword::{
+        Broker, BrokerError, Debt, MultiError, OverspendProof, ProofError, RedeemError, Redemption,
+        Refusal, Session, SessionError, StoreFailure, domain, fraud, grant, lmots, renew,
+        reservation, tree,
+    };
+    send_sync::<Broker<MemoryStore>>();
+    send_sync::<Broker<std::sync::Arc<std::sync::Mutex<MemoryStore>>>>();
+    send_sync::<MemoryStore>();
+    send_sync::<Key>();
+    send_sync::<Table>();
+    send_sync::<Debt>();
+    send_sync::<Redemption>();
+    send_sync::<OverspendProof>();
+    send_sync::<Session>();
+    send_sync::<tree::MultiCommitment>();
+    send_sync::<tree::LeafOpening>();
+    send_sync::<tree::LeafClaim>();
+    send_sync::<tree::LeafSession>();
+    send_sync::<tree::MerkleTree>();
+    send_sync::<grant::SharedCommitment>();
+    send_sync::<grant::RangeGrant>();
+    send_sync::<grant::GrantClaim>();
+    send_sync::<grant::GrantSession>();
+    send_sync::<domain::DomainCommitment>();
+    send_sync::<domain::DeviceCommitment>();
+    send_sync::<domain::DeviceClaim>();
+    send_sync::<domain::DeviceSession>();
+    send_sync::<reservation::Reservation>();
+    send_sync::<renew::RenewalLink>();
+    send_sync::<renew::CascadeClaim>();
+    send_sync::<renew::OtsReuseProof>();
+    send_sync::<renew::RenewingWallet>();
+    send_sync::<fraud::FraudProof>();
+    send_sync::<fraud::MultiRedemption>();
+    send_sync::<lmots::LmotsPublicKey>();
+    send_sync::<lmots::LmotsSignature>();
+    send_sync::<lmots::LmotsPrivateKey>();
+    good_err(&[
+        BrokerError::<std::convert::Infallible>::Refused(Refusal::GrantOverlap),
+        BrokerError::Corrupt(DecodeError::TrailingData { extra: 1 }),
+        BrokerError::Contention,
+    ]);
+    good_err(&[
+        Refusal::Invalid(SessionError::Expired),
+        Refusal::OverBudget {
+            needed: 9,
+            limit: 8,
+        },
+        Refusal::TooManyRecords,
+    ]);
+    good_err(&[
+        StoreFailure::Io,
+        StoreFailure::Corrupt,
+        StoreFailure::Contention,
+    ]);
+    good_err(&[
+        RedeemError::WrongBroker,
+        RedeemError::TooManyRecords,
+        RedeemError::Store(StoreFailure::Io),
+    ]);
+    good_err(&[
+        MultiError::GrantOverlap,
+        MultiError::TooManyRecords,
+        MultiError::Store(StoreFailure::Contention),
+    ]);
+    good_err(&[ProofError::Duplicate, ProofError::WithinLimit]);
+    good_err(&[SharedStoreError::<std::convert::Infallible>::Poisoned]);
+    good_err(&[renew::RenewError::BadSignature, renew::RenewError::OtsReuse]);
+    good_err(&[fraud::FraudError::NotFraud, fraud::FraudError::TooLarge]);
+    good_err(&[lmots::LmotsError::Invalid]);
+}

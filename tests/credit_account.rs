@@ -11,16 +11,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use payword::fraud::{CreditOverspendProof, FraudError, Spend};
+use payword::grant::{
+    GrantClaim, RangeGrant, RangeGrantFields, SharedCommitment, SharedCommitmentFields,
+};
+use payword::tree::{Leaf, LeafClaim, MerkleTree, MultiCommitment};
 use payword::{
-    ChainId, ChainSeed, CommittedChain, GrantClaim, Leaf, LeafClaim, MerkleTree, MessageSigner,
-    MultiCommitment, MultiError, Payment, PaymentBody, Payword, RangeGrant, RangeGrantFields,
-    Sha256, SharedCommitment, SharedCommitmentFields, StoreAll, Traversal,
+    ChainId, ChainSeed, CommittedChain, MessageSigner, MultiError, Payment, PaymentBody, Payword,
+    Sha256, StoreAll, Traversal,
 };
 
 mod common;
 
 use common::*;
-use payword::multi::reservation::ReservationTarget;
+use payword::reservation::ReservationTarget;
 
 #[test]
 fn cascade_respects_reservations_of_other_commitments() {

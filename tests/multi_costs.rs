@@ -13,15 +13,19 @@
 use std::cell::Cell;
 
 use ed25519_dalek::SigningKey;
+use payword::fraud::FraudProof;
 use payword::fraud::{EquivocationProof, OpenedLeaf, OvercommitProof};
-use payword::multi::merkle::depth_for;
+use payword::grant::{
+    GrantClaim, RangeGrant, RangeGrantFields, SharedCommitment, SharedCommitmentFields,
+};
+use payword::reservation::{Reservation, ReservationFields};
+use payword::tree::depth_for;
+use payword::tree::{Leaf, LeafClaim, MerkleTree, MultiCommitment};
 use payword::{
     Anchor, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CommittedChain, Counting, CustomerId, Digest, Encode, FraudProof, GrantClaim,
-    HashAlg, Leaf, LeafClaim, MerkleTree, MessageSigner, MultiCommitment, OverspendProof, Payment,
-    PaymentBody, Payword, PublicKey, RangeGrant, RangeGrantFields, Receiver, RedemptionClaim,
-    Reservation, ReservationFields, Sha256, SharedCommitment, SharedCommitmentFields, Signature,
-    SignatureError, StoreAll, Traversal, VendorId,
+    CommitmentFields, CommittedChain, Counting, CustomerId, Digest, Encode, HashAlg, MessageSigner,
+    OverspendProof, Payment, PaymentBody, Payword, PublicKey, Receiver, RedemptionClaim, Sha256,
+    Signature, SignatureError, StoreAll, Traversal, VendorId,
 };
 
 const N: u32 = 1000;
@@ -382,7 +386,7 @@ fn reservation_and_fraud_proof_sizes() {
 
 #[test]
 fn domain_accounts() {
-    use payword::{
+    use payword::domain::{
         DeviceClaim, DeviceCommitment, DeviceCommitmentFields, DomainCommitment,
         DomainCommitmentFields,
     };
@@ -461,10 +465,10 @@ fn customer_words_stored() {
 
 #[test]
 fn domain_overspent_proof_size() {
-    use payword::{
+    use payword::domain::{
         DeviceCommitment, DeviceCommitmentFields, DomainCommitment, DomainCommitmentFields,
-        DomainOverspendProof,
     };
+    use payword::fraud::DomainOverspendProof;
     let broker = signer(1);
     let customer = signer(2);
     let phone = signer(3);

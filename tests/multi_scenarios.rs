@@ -6,14 +6,19 @@
 
 use ed25519_dalek::SigningKey;
 use payword::fraud::{EquivocationProof, OpenedLeaf, OvercommitProof};
-use payword::multi::reservation::ReservationTarget;
+use payword::fraud::{FraudError, FraudProof};
+use payword::grant::{
+    GrantClaim, GrantSession, RangeGrant, RangeGrantFields, SharedCommitment,
+    SharedCommitmentFields,
+};
+use payword::reservation::Reservation;
+use payword::reservation::ReservationTarget;
+use payword::tree::{Leaf, LeafSession, MerkleTree, MultiCommitment};
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CommittedChain, CustomerId, Encode, FraudError, FraudProof, GrantClaim,
-    GrantSession, HashAlg, Leaf, LeafSession, MemoryStore, MerkleTree, MessageSigner,
-    MultiCommitment, MultiError, OverspendProof, Payment, PaymentBody, Payword, RangeGrant,
-    RangeGrantFields, RedemptionClaim, Reservation, Session, Sha256, SharedCommitment,
-    SharedCommitmentFields, StoreAll, Traversal, VendorId, Word,
+    CommitmentFields, CommittedChain, CustomerId, Encode, HashAlg, MemoryStore, MessageSigner,
+    MultiError, OverspendProof, Payment, PaymentBody, Payword, RedemptionClaim, Session, Sha256,
+    StoreAll, Traversal, VendorId, Word,
 };
 use proptest::prelude::*;
 
@@ -538,7 +543,7 @@ fn vendor_cannot_redeem_another_vendors_leaf_or_leaked_paywords() {
     );
     // Vendor 1 presents vendor 0's paywords under its own leaf.
     let opening1 = tree.opening(&root, 1).unwrap();
-    let stolen = payword::LeafClaim {
+    let stolen = payword::tree::LeafClaim {
         opening: opening1,
         ..claim0
     };
@@ -546,7 +551,7 @@ fn vendor_cannot_redeem_another_vendors_leaf_or_leaked_paywords() {
         b.redeem_leaf(&stolen, &vendor(1), NOW),
         Err(MultiError::WrongCommitment)
     );
-    let renamed = payword::LeafClaim {
+    let renamed = payword::tree::LeafClaim {
         opening: opening1,
         payment: pay(&opening1.leaf_id(), words[0][20]),
         ..claim0
@@ -807,7 +812,7 @@ fn honest_three_by_three_by_ten_thousand() {
     const PAYMENTS: u32 = 10_000;
     const BATCH: u32 = 1_000;
     enum Claim {
-        Leaf(Box<payword::LeafClaim>),
+        Leaf(Box<payword::tree::LeafClaim>),
         Grant(Box<GrantClaim>),
     }
     let w = world(3, 1_000_000);
@@ -970,7 +975,7 @@ proptest! {
         let mut caps_seen = 0;
         for (j, &cap) in caps.iter().enumerate() {
             let i = spend[j].min(cap as u32);
-            let claim = payword::LeafClaim {
+            let claim = payword::tree::LeafClaim {
                 certificate: *cert,
                 opening: tree.opening(&root, j as u32).unwrap(),
                 payment: pay(&tree.opening(&root, j as u32).unwrap().leaf_id(), words[j][i as usize]),
@@ -1057,10 +1062,11 @@ fn wire_decoders_refuse_what_they_must() {
 
 mod domain {
     use super::*;
-    use payword::{
+    use payword::domain::{
         DeviceClaim, DeviceCommitment, DeviceCommitmentFields, DeviceSession, DomainCommitment,
-        DomainCommitmentFields, DomainOverspendProof,
+        DomainCommitmentFields,
     };
+    use payword::fraud::DomainOverspendProof;
 
     fn device_key(d: u8) -> SigningKey {
         SigningKey::from_bytes(&[0xd0 + d; 32])
@@ -1366,9 +1372,9 @@ fn c_send_sync_and_good_errors() {
     send_sync::<FraudProof>();
     send_sync::<LeafSession>();
     send_sync::<GrantSession>();
-    send_sync::<payword::DeviceSession>();
+    send_sync::<payword::domain::DeviceSession>();
     send_sync::<MultiCommitment>();
-    send_sync::<payword::LeafOpening>();
+    send_sync::<payword::tree::LeafOpening>();
     send_sync::<RangeGrant>();
     send_sync::<Reservation>();
     send_sync::<Broker<MemoryStore>>();
@@ -1415,7 +1421,7 @@ fn replaying_stored_claims_rebuilds_the_broker() {
     let g = grant(&w, 0, &s, &ws, 2, 0, 100);
     let leaf_claim = |j: u32, i: usize| {
         let o = tree.opening(&root, j).unwrap();
-        payword::LeafClaim {
+        payword::tree::LeafClaim {
             certificate: cert,
             opening: o,
             payment: pay(&o.leaf_id(), words[j as usize][i]),
@@ -1435,7 +1441,7 @@ fn replaying_stored_claims_rebuilds_the_broker() {
         ops.iter()
             .map(|op| match op {
                 Op::Leaf(bytes, v) => {
-                    let c = payword::LeafClaim::decode(bytes).unwrap();
+                    let c = payword::tree::LeafClaim::decode(bytes).unwrap();
                     b.redeem_leaf(&c, &vendor(*v), NOW).unwrap().owed
                 }
                 Op::Grant(bytes, v) => {
@@ -1475,7 +1481,7 @@ fn replaying_stored_claims_rebuilds_the_broker() {
     for op in &ops {
         let owed = match op {
             Op::Leaf(bytes, v) => {
-                let c = payword::LeafClaim::decode(bytes).unwrap();
+                let c = payword::tree::LeafClaim::decode(bytes).unwrap();
                 again.redeem_leaf(&c, &vendor(*v), NOW).unwrap().owed
             }
             Op::Grant(bytes, v) => {

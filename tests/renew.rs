@@ -10,14 +10,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ed25519_dalek::SigningKey;
+use payword::lmots::LmotsPrivateKey;
 use payword::renew::{
     CascadeClaim, CascadeError, LinkFields, MAX_CASCADE, OtsReuseProof, RENEWAL_LMOTS, RenewError,
     RenewalLink, RenewingWallet, Window,
 };
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CustomerId, DecodeError, Encode, HashAlg, LmotsPrivateKey, MemoryStore,
-    MessageSigner, PaymentBody, Session, SessionError, Sha256, VendorId,
+    CommitmentFields, CustomerId, DecodeError, Encode, HashAlg, MemoryStore, MessageSigner,
+    PaymentBody, Session, SessionError, Sha256, VendorId,
 };
 use std::path::PathBuf;
 
@@ -366,17 +367,20 @@ fn ots_key_reused_gives_a_proof() {
     let p2 = s.ots_reuse_proof(&resigned).unwrap();
     assert_eq!(p2.verify(&w.broker.public_key()), Ok(1));
     // The same evidence as a crate-wide fraud proof.
-    let fraud = payword::FraudProof::OtsReuse(Box::new(proof.clone()));
+    let fraud = payword::fraud::FraudProof::OtsReuse(Box::new(proof.clone()));
     assert_eq!(fraud.kind(), "one-time key reuse");
     assert_eq!(
         fraud.verify(&w.broker.public_key(), 0),
         Ok(w.cert.fields().customer)
     );
-    assert_eq!(payword::FraudProof::decode(&fraud.to_bytes()), Ok(fraud));
-    let dup = payword::FraudProof::OtsReuse(Box::new(same.clone()));
+    assert_eq!(
+        payword::fraud::FraudProof::decode(&fraud.to_bytes()),
+        Ok(fraud)
+    );
+    let dup = payword::fraud::FraudProof::OtsReuse(Box::new(same.clone()));
     assert_eq!(
         dup.verify(&w.broker.public_key(), 0),
-        Err(payword::FraudError::Duplicate)
+        Err(payword::fraud::FraudError::Duplicate)
     );
     // An honest run produces no proof: the accepted link itself, sent again.
     assert_eq!(s.ots_reuse_proof(&links[1]), None);
@@ -794,7 +798,7 @@ fn cascade_claim_decoding_is_strict() {
 
 /// A link from key `(seed, id, q = 0)` to a next chain, signed with the
 /// low-level API.
-fn link_from(seed: [u8; 32], id: [u8; 16]) -> (RenewalLink, payword::LmotsPublicKey) {
+fn link_from(seed: [u8; 32], id: [u8; 16]) -> (RenewalLink, payword::lmots::LmotsPublicKey) {
     let key = derived_ots_key(&seed, &id, 0);
     let public = key.public_key();
     let next_id = [id[0] ^ 0xff; 16];
@@ -1058,7 +1062,8 @@ fn renewal_vectors_are_regenerated_identically() {
             .collect()
     };
     let mut key =
-        payword::LmotsPublicKey::from_bytes(&unhex(v["renewal_key"].as_str().unwrap())).unwrap();
+        payword::lmots::LmotsPublicKey::from_bytes(&unhex(v["renewal_key"].as_str().unwrap()))
+            .unwrap();
     for g in v["generations"].as_array().unwrap() {
         let link = RenewalLink::decode(&unhex(g["link"].as_str().unwrap())).unwrap();
         assert_eq!(link.verify(&key), Ok(()));

@@ -26,13 +26,15 @@
 use std::cell::Cell;
 
 use ed25519_dalek::SigningKey;
+use payword::domain::{DeviceCommitment, DeviceCommitmentFields, DomainCommitmentFields};
+use payword::grant::{RangeGrantFields, SharedCommitmentFields};
+use payword::lmots::{LmotsParams, LmotsPublicKey};
+use payword::reservation::ReservationFields;
+use payword::tree::MultiCommitmentFields;
 use payword::{
     Anchor, BrokerId, CertificateFields, ChainId, ChainParams, Commitment, CommitmentFields,
-    CommittedChain, CustomerId, DecodeError, DeviceCommitment, DeviceCommitmentFields, Digest,
-    DomainCommitmentFields, Encode, HashAlg, LmotsParams, LmotsPublicKey, MessageSigner,
-    MultiCommitmentFields, PublicKey, PurseAnchors, PurseParams, RangeGrantFields,
-    ReservationFields, SharedCommitmentFields, SignError, Signature, Signed, SignedFields,
-    VendorId, Word,
+    CommittedChain, CustomerId, DecodeError, Digest, Encode, HashAlg, MessageSigner, PublicKey,
+    PurseAnchors, PurseParams, SignError, Signature, Signed, SignedFields, VendorId, Word,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;

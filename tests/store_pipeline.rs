@@ -17,7 +17,7 @@
 
 mod common;
 
-use payword::multi::reservation::ReservationTarget;
+use payword::reservation::ReservationTarget;
 
 use std::sync::{Arc, Mutex};
 

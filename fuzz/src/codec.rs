@@ -10,12 +10,8 @@
 use std::fmt::Debug;
 use std::sync::LazyLock;
 
-use payword::message::tag;
-use payword::{
-    AnyMessage, Blake3, Broker, Certificate, ChainParams, Commitment, CommittedChain, Digest,
-    Encode, HashAlg, MemoryStore, MessageSigner, Payment, PaymentBody, Payword, Pebbler,
-    RedemptionClaim, Session, Sha256, Traversal, TweakableHash,
-};
+use payword::tag;
+use payword::{AnyMessage, Blake3, Broker, Certificate, ChainParams, Commitment, CommittedChain, Digest, Encode, HashAlg, MemoryStore, MessageSigner, Payment, PaymentBody, Payword, Pebbler, RedemptionClaim, Session, Sha256, Traversal, TweakableHash};
 
 use crate::choices::Choices;
 use crate::fixture::{

@@ -10,13 +10,8 @@
 use std::sync::LazyLock;
 
 use ed25519_dalek::SigningKey;
-use payword::message::tag;
-use payword::{
-    Anchor, Blake3, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed,
-    Commitment, CommitmentFields, CommittedChain, CustomerId, Digest, Encode, HashAlg,
-    MessageSigner, PaymentBody, Payword, PublicKey, PurseAnchors, PurseParams, PursePayment,
-    Sha256, TweakableHash, VendorId, Word,
-};
+use payword::tag;
+use payword::{Anchor, Blake3, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment, CommitmentFields, CommittedChain, CustomerId, Digest, Encode, HashAlg, MessageSigner, PaymentBody, Payword, PublicKey, PurseAnchors, PurseParams, PursePayment, Sha256, TweakableHash, VendorId, Word};
 
 /// The broker of every fixture.
 pub const BROKER_ID: BrokerId = BrokerId::from_bytes([0xb0; 32]);
@@ -66,7 +61,7 @@ pub fn customer_signer(i: usize) -> &'static SigningKey {
 
 /// The digest `src/sign.rs` computes under `cfg(fuzzing)`: a fold of the
 /// unsigned encoding, seeded with the type tag. Keep in sync with
-/// `payword::sign::message_digest`; every fuzz build checks the two agree
+/// `payword::message_digest`; every fuzz build checks the two agree
 /// before its first input.
 #[must_use]
 pub fn fuzz_digest(type_tag: u8, body: &[u8]) -> Digest {

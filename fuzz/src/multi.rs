@@ -11,13 +11,13 @@
 
 use std::fmt::Debug;
 
-use payword::multi::merkle::depth_for;
-use payword::{
-    Blake3, Broker, DeviceClaim, DomainCommitment, Encode, FraudProof, GrantClaim, GrantSession,
-    HashAlg, LeafClaim, LeafOpening, LeafSession, MemoryStore, MerkleTree, MessageSigner,
-    MultiCommitment, Payment, PaymentBody, Payword, RangeGrant, RangeGrantFields, Reservation,
-    Sha256, SharedCommitment, SharedCommitmentFields, TweakableHash, VendorId, Word,
-};
+use payword::tree::depth_for;
+use payword::{Blake3, Broker, Encode, HashAlg, MemoryStore, MessageSigner, Payment, PaymentBody, Payword, Sha256, TweakableHash, VendorId, Word};
+use payword::domain::{DeviceClaim, DomainCommitment};
+use payword::fraud::FraudProof;
+use payword::grant::{GrantClaim, GrantSession, RangeGrant, RangeGrantFields, SharedCommitment, SharedCommitmentFields};
+use payword::reservation::Reservation;
+use payword::tree::{LeafClaim, LeafOpening, LeafSession, MerkleTree, MultiCommitment};
 
 use crate::choices::Choices;
 use crate::fixture::{
@@ -196,7 +196,7 @@ pub fn domain_commitment(data: &[u8]) {
         return;
     };
     let f = *d.fields();
-    assert!(!f.devices().is_empty() && f.devices().len() <= payword::multi::domain::MAX_DEVICES);
+    assert!(!f.devices().is_empty() && f.devices().len() <= payword::domain::MAX_DEVICES);
     let signed = DomainCommitment::sign(f, customer_signer(0)).expect("decoded fields sign");
     assert_eq!(signed.digest(), d.digest());
 }
@@ -204,14 +204,14 @@ pub fn domain_commitment(data: &[u8]) {
 /// `device_commitment`: decode; the content re-signs; the device index is
 /// below the maximum.
 pub fn device_commitment(data: &[u8]) {
-    let Some(c) = decode::<payword::DeviceCommitment>(data) else {
+    let Some(c) = decode::<payword::domain::DeviceCommitment>(data) else {
         return;
     };
     let f = *c.fields();
-    assert!(usize::from(f.device) < payword::multi::domain::MAX_DEVICES);
+    assert!(usize::from(f.device) < payword::domain::MAX_DEVICES);
     assert!(f.unit_value >= 1 && f.valid_from <= f.expires);
     let signed =
-        payword::DeviceCommitment::sign(f, customer_signer(1)).expect("decoded fields sign");
+        payword::domain::DeviceCommitment::sign(f, customer_signer(1)).expect("decoded fields sign");
     assert_eq!(signed.digest(), c.digest());
 }
 
@@ -293,7 +293,7 @@ struct Customer {
     shared_chain: Chain,
     grant_sessions: Vec<GrantSession>,
     device_chains: Vec<Chain>,
-    device_sessions: Vec<payword::DeviceSession>,
+    device_sessions: Vec<payword::domain::DeviceSession>,
     device_limit: u64,
     domain_limit: u64,
     /// Units released by the customer per (vendor, variant).
@@ -349,7 +349,7 @@ fn customer(c: usize, limits: [u64; 3], seed: u8) -> Customer {
     let leaves = leaf_chains
         .iter()
         .enumerate()
-        .map(|(v, ch)| payword::Leaf {
+        .map(|(v, ch)| payword::tree::Leaf {
             vendor: vendor(v),
             unit_value: unit(LEAF, v),
             cap: u64::from(LEAF_N) * unit(LEAF, v),
@@ -406,7 +406,7 @@ fn customer(c: usize, limits: [u64; 3], seed: u8) -> Customer {
         .collect();
     let (domain_id, _) = id_and_seed(0xe0 + c as u8, &[seed]);
     let domain = DomainCommitment::sign(
-        payword::DomainCommitmentFields::new(
+        payword::domain::DomainCommitmentFields::new(
             cert.digest(),
             domain_id,
             domain_limit,
@@ -426,8 +426,8 @@ fn customer(c: usize, limits: [u64; 3], seed: u8) -> Customer {
         .iter()
         .enumerate()
         .map(|(v, ch)| {
-            let dc = payword::DeviceCommitment::sign(
-                payword::DeviceCommitmentFields {
+            let dc = payword::domain::DeviceCommitment::sign(
+                payword::domain::DeviceCommitmentFields {
                     domain: domain.digest(),
                     device: v as u8,
                     vendor: vendor(v),
@@ -442,7 +442,7 @@ fn customer(c: usize, limits: [u64; 3], seed: u8) -> Customer {
                 device_signer(v),
             )
             .expect("device commitment");
-            payword::DeviceSession::open(vendor(v), &broker_key(), cert, domain, dc, NOW, 0)
+            payword::domain::DeviceSession::open(vendor(v), &broker_key(), cert, domain, dc, NOW, 0)
                 .expect("honest device opens")
         })
         .collect();
@@ -699,7 +699,9 @@ fn fuzz_id<T: Encode>(msg: &T) -> payword::Digest {
 #[must_use]
 pub fn seeds() -> Vec<crate::corpus::Seed> {
     use payword::fraud::{EquivocationProof, OpenedLeaf, OvercommitProof};
-    use payword::{ChainParams, CommittedChain, Leaf, OverspendProof, ReservationFields};
+    use payword::{ChainParams, CommittedChain, OverspendProof};
+    use payword::reservation::ReservationFields;
+    use payword::tree::Leaf;
 
     let s = Signing::Fuzzing;
     let cert = s.certificate(certificate_fields(0, 1, 1000));
@@ -887,7 +889,7 @@ pub fn seeds() -> Vec<crate::corpus::Seed> {
         ],
     );
     // A domain of two devices, device limit 20; device 0 spends 25 at one vendor.
-    let dom_fields = payword::DomainCommitmentFields::new(
+    let dom_fields = payword::domain::DomainCommitmentFields::new(
         cert_id,
         tree_id,
         30,
@@ -902,8 +904,8 @@ pub fn seeds() -> Vec<crate::corpus::Seed> {
     .expect("two devices");
     let dom = fuzz_signed(&DomainCommitment::sign(dom_fields, signer).expect("domain"));
     let device_commitment = fuzz_signed(
-        &payword::DeviceCommitment::sign(
-            payword::DeviceCommitmentFields {
+        &payword::domain::DeviceCommitment::sign(
+            payword::domain::DeviceCommitmentFields {
                 domain: fuzz_id(&dom),
                 device: 0,
                 vendor: vendor(0),
@@ -929,7 +931,7 @@ pub fn seeds() -> Vec<crate::corpus::Seed> {
         proofs[0].clone(),
         proofs[1].clone(),
         proofs[2].clone(),
-        FraudProof::DomainOverspent(payword::DomainOverspendProof {
+        FraudProof::DomainOverspent(payword::fraud::DomainOverspendProof {
             certificate: cert,
             domain: dom,
             spent: vec![(device_commitment, single(25, chains[0].word(25)))],

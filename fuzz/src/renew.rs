@@ -18,10 +18,7 @@ use std::sync::LazyLock;
 use payword::renew::{
     CascadeClaim, MAX_CASCADE, OtsReuseProof, RENEWAL_LMOTS, RenewalLink, RenewingWallet,
 };
-use payword::{
-    Broker, Certificate, ChainId, ChainParams, ChainSeed, Commitment, CommitmentFields, Encode,
-    HashAlg, MemoryStore, Session, Sha256,
-};
+use payword::{Broker, Certificate, ChainId, ChainParams, ChainSeed, Commitment, CommitmentFields, Encode, HashAlg, MemoryStore, Session, Sha256};
 
 use crate::fixture::{
     BROKER_ID, COMMIT_FROM, COMMIT_UNTIL, GRACE, NOW, Signing, VENDOR, broker_key,

@@ -64,6 +64,7 @@ impl<S: Store> Broker<S> {
     /// ```
     /// # use ed25519_dalek::SigningKey;
     /// # use payword::*;
+    /// # use payword::{domain::*, fraud::*, grant::*, renew::*, reservation::*, tree::*};
     /// # use payword::store::MemoryStore;
     /// # let broker_key = SigningKey::from_bytes(&[1; 32]);
     /// # let customer = SigningKey::from_bytes(&[2; 32]);
@@ -150,6 +151,7 @@ impl<S: Store> Broker<S> {
     /// ```
     /// # use ed25519_dalek::SigningKey;
     /// # use payword::*;
+    /// # use payword::{domain::*, fraud::*, grant::*, renew::*, reservation::*, tree::*};
     /// # use payword::store::MemoryStore;
     /// # let broker_key = SigningKey::from_bytes(&[1; 32]);
     /// # let customer = SigningKey::from_bytes(&[2; 32]);
@@ -241,6 +243,7 @@ impl<S: Store> Broker<S> {
     /// ```
     /// # use ed25519_dalek::SigningKey;
     /// # use payword::*;
+    /// # use payword::{domain::*, fraud::*, grant::*, renew::*, reservation::*, tree::*};
     /// # use payword::store::MemoryStore;
     /// # let broker_key = SigningKey::from_bytes(&[1; 32]);
     /// # let customer = SigningKey::from_bytes(&[2; 32]);

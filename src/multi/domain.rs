@@ -100,7 +100,7 @@ impl DomainCommitmentFields {
 /// # Examples
 ///
 /// ```
-/// use payword::multi::domain::{DomainCommitment, DomainCommitmentFields};
+/// use payword::domain::{DomainCommitment, DomainCommitmentFields};
 /// use payword::{ChainId, Digest, MessageSigner};
 /// use ed25519_dalek::SigningKey;
 ///
@@ -112,7 +112,7 @@ impl DomainCommitmentFields {
 ///     1000, 600, 0, 100, &[phone.public_key(), watch.public_key()])?;
 /// let domain = DomainCommitment::sign(fields, &customer)?;
 /// assert_eq!(domain.fields().device(1), Some(&watch.public_key()));
-/// # Ok::<(), payword::multi::MultiError>(())
+/// # Ok::<(), payword::MultiError>(())
 /// ```
 pub type DomainCommitment = Signed<DomainCommitmentFields>;
 
@@ -341,6 +341,7 @@ fn check_chain(
 /// ```
 /// # use ed25519_dalek::SigningKey;
 /// # use payword::*;
+/// # use payword::{domain::*, fraud::*, grant::*, renew::*, reservation::*, tree::*};
 /// # let broker = SigningKey::from_bytes(&[1; 32]);
 /// # let customer = SigningKey::from_bytes(&[2; 32]);
 /// # let cert = Certificate::issue(CertificateFields {

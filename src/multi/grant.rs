@@ -54,7 +54,7 @@ pub struct SharedCommitmentFields {
 /// # Examples
 ///
 /// ```
-/// use payword::multi::grant::{RangeGrant, RangeGrantFields, SharedCommitment, SharedCommitmentFields};
+/// use payword::grant::{RangeGrant, RangeGrantFields, SharedCommitment, SharedCommitmentFields};
 /// use payword::{Anchor, ChainId, ChainParams, Digest, HashAlg, MessageSigner, VendorId, Word};
 /// use ed25519_dalek::SigningKey;
 ///
@@ -299,6 +299,7 @@ impl Encode for GrantClaim {
 /// ```
 /// # use ed25519_dalek::SigningKey;
 /// # use payword::*;
+/// # use payword::{domain::*, fraud::*, grant::*, renew::*, reservation::*, tree::*};
 /// # let broker = SigningKey::from_bytes(&[1; 32]);
 /// # let customer = SigningKey::from_bytes(&[2; 32]);
 /// # let cert = Certificate::issue(CertificateFields {

@@ -41,7 +41,7 @@ pub struct ReservationFields {
 /// # Examples
 ///
 /// ```
-/// use payword::multi::reservation::{Reservation, ReservationFields};
+/// use payword::reservation::{Reservation, ReservationFields};
 /// use payword::{BrokerId, Digest, MessageSigner, VendorId};
 /// use ed25519_dalek::SigningKey;
 ///
@@ -56,7 +56,7 @@ pub struct ReservationFields {
 /// }, &broker)?;
 /// assert!(r.verify(&broker.public_key()).is_ok());
 /// assert!(r.covers(&Digest::from_bytes([3; 32]), &VendorId::from_bytes([4; 32])));
-/// # Ok::<(), payword::multi::MultiError>(())
+/// # Ok::<(), payword::MultiError>(())
 /// ```
 pub type Reservation = Signed<ReservationFields>;
 
@@ -179,7 +179,8 @@ impl<S: Store> Broker<S> {
     /// ```
     /// # use ed25519_dalek::SigningKey;
     /// # use payword::*;
-    /// # use payword::multi::reservation::ReservationTarget;
+    /// # use payword::{domain::*, fraud::*, grant::*, renew::*, reservation::*, tree::*};
+    /// # use payword::reservation::ReservationTarget;
     /// # let broker_key = SigningKey::from_bytes(&[1; 32]);
     /// # let customer = SigningKey::from_bytes(&[2; 32]);
     /// # let broker_id = BrokerId::from_bytes([1; 32]);

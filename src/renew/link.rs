@@ -46,7 +46,8 @@ impl Window {
 ///
 /// ```
 /// use payword::renew::{LinkFields, RENEWAL_LMOTS};
-/// use payword::{Anchor, ChainId, ChainParams, Digest, HashAlg, LmotsPublicKey};
+/// use payword::{Anchor, ChainId, ChainParams, Digest, HashAlg};
+/// use payword::lmots::LmotsPublicKey;
 ///
 /// let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([2; 16]), 1000)?;
 /// let fields = LinkFields {
@@ -107,7 +108,8 @@ impl RenewalLink {
     ///
     /// ```
     /// use payword::renew::{LinkFields, RenewalLink, RENEWAL_LMOTS};
-    /// use payword::{Anchor, ChainId, ChainParams, Digest, HashAlg, LmotsPublicKey};
+    /// use payword::{Anchor, ChainId, ChainParams, Digest, HashAlg};
+    /// use payword::lmots::LmotsPublicKey;
     ///
     /// let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([2; 16]), 8)?;
     /// let mut f = LinkFields {
@@ -154,7 +156,8 @@ impl RenewalLink {
     ///
     /// ```
     /// use payword::renew::{LinkFields, RenewalLink, RENEWAL_LMOTS};
-    /// use payword::{Anchor, ChainId, ChainParams, Digest, HashAlg, LmotsPrivateKey};
+    /// use payword::{Anchor, ChainId, ChainParams, Digest, HashAlg};
+    /// use payword::lmots::LmotsPrivateKey;
     /// use rand_chacha::ChaCha20Rng;
     /// use rand_chacha::rand_core::SeedableRng;
     ///

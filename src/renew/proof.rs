@@ -28,7 +28,8 @@ use alloc::vec::Vec;
 /// ```
 /// use payword::renew::{LinkFields, OtsReuseProof, RenewalLink, RENEWAL_LMOTS};
 /// use payword::{chain, Anchor, ChainId, ChainParams, ChainSeed, Commitment,
-///     CommitmentFields, CommittedChain, HashAlg, LmotsPrivateKey, Sha256, VendorId};
+///     CommitmentFields, CommittedChain, HashAlg, Sha256, VendorId};
+/// use payword::lmots::LmotsPrivateKey;
 /// # use payword::{BrokerId, Certificate, CertificateFields, CustomerId, MessageSigner};
 /// # use ed25519_dalek::SigningKey;
 /// # use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};

@@ -3,15 +3,19 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ed25519_dalek::SigningKey;
+use payword::domain::{
+    DeviceClaim, DeviceCommitment, DeviceCommitmentFields, DomainCommitment, DomainCommitmentFields,
+};
+use payword::grant::{
+    GrantClaim, RangeGrant, RangeGrantFields, SharedCommitment, SharedCommitmentFields,
+};
 use payword::renew::{CascadeClaim, RenewingWallet};
 use payword::store::Store;
+use payword::tree::{Leaf, LeafClaim, MerkleTree, MultiCommitment};
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CommittedChain, CustomerId, DeviceClaim, DeviceCommitment,
-    DeviceCommitmentFields, DomainCommitment, DomainCommitmentFields, GrantClaim, HashAlg, Leaf,
-    LeafClaim, MemoryStore, MerkleTree, MessageSigner, MultiCommitment, Payment, PaymentBody,
-    Payword, RangeGrant, RangeGrantFields, RedemptionClaim, Session, Sha256, SharedCommitment,
-    SharedCommitmentFields, StoreAll, Traversal, VendorId,
+    CommitmentFields, CommittedChain, CustomerId, HashAlg, MemoryStore, MessageSigner, Payment,
+    PaymentBody, Payword, RedemptionClaim, Session, Sha256, StoreAll, Traversal, VendorId,
 };
 
 pub const NOW: u64 = 1_000_000;

@@ -37,7 +37,7 @@ const CHAIN_MAX_LEN: usize = 1 + 1 + 16 + 4 + 1 + 4 + 32 * crate::MAX_DENOMINATI
 /// # Examples
 ///
 /// ```
-/// use payword::multi::merkle::depth_for;
+/// use payword::tree::depth_for;
 ///
 /// assert_eq!(depth_for(1), Some(0));
 /// assert_eq!(depth_for(3), Some(2));

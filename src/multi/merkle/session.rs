@@ -15,6 +15,7 @@ use super::*;
 /// ```
 /// # use ed25519_dalek::SigningKey;
 /// # use payword::*;
+/// # use payword::{domain::*, fraud::*, grant::*, renew::*, reservation::*, tree::*};
 /// # let broker = SigningKey::from_bytes(&[1; 32]);
 /// # let customer = SigningKey::from_bytes(&[2; 32]);
 /// # let cert = Certificate::issue(CertificateFields {

@@ -7,7 +7,7 @@ use super::*;
 /// # Examples
 ///
 /// ```
-/// use payword::multi::merkle::Leaf;
+/// use payword::tree::Leaf;
 /// use payword::{Anchor, ChainId, ChainParams, CommittedChain, HashAlg, VendorId};
 ///
 /// let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([1; 16]), 100)?;
@@ -116,7 +116,7 @@ fn node<H: TweakableHash>(
 /// # Examples
 ///
 /// ```
-/// use payword::multi::merkle::AuthPath;
+/// use payword::tree::AuthPath;
 ///
 /// let p = AuthPath::from_slice(&[[1; 32], [2; 32]]).expect("short enough");
 /// assert_eq!(p.len(), 2);
@@ -225,7 +225,7 @@ impl AuthPath {
 /// # Examples
 ///
 /// ```
-/// use payword::multi::merkle::{Leaf, MerkleTree, MultiCommitment};
+/// use payword::tree::{Leaf, MerkleTree, MultiCommitment};
 /// use payword::{Anchor, ChainId, ChainParams, CommittedChain, Digest, HashAlg, MessageSigner, VendorId};
 /// use ed25519_dalek::SigningKey;
 ///
@@ -244,7 +244,7 @@ impl AuthPath {
 /// let opening = tree.opening(&root, 2).expect("leaf 2 exists");
 /// assert!(opening.check_path().is_ok());
 /// assert_eq!(root.fields().total_cap, 300);
-/// # Ok::<(), payword::multi::MultiError>(())
+/// # Ok::<(), payword::MultiError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MerkleTree {
