@@ -11,7 +11,11 @@ use std::fmt::Debug;
 use std::sync::LazyLock;
 
 use payword::tag;
-use payword::{AnyMessage, Blake3, Broker, Certificate, ChainParams, Commitment, CommittedChain, Digest, Encode, HashAlg, MemoryStore, MessageSigner, Payment, PaymentBody, Payword, Pebbler, RedemptionClaim, Session, Sha256, Traversal, TweakableHash};
+use payword::{
+    AnyMessage, Blake3, Broker, Certificate, ChainParams, Commitment, CommittedChain, Digest,
+    Encode, HashAlg, MemoryStore, MessageSigner, Payment, PaymentBody, Payword, Pebbler,
+    RedemptionClaim, Session, Sha256, Traversal, TweakableHash,
+};
 
 use crate::choices::Choices;
 use crate::fixture::{
@@ -259,7 +263,13 @@ pub fn redemption_claim(data: &[u8]) {
     match got {
         Err(e) => {
             assert!(!e.to_string().is_empty());
-            assert!(broker.store().records(payword::store::Table::Debt).next().is_none());
+            assert!(
+                broker
+                    .store()
+                    .records(payword::store::Table::Debt)
+                    .next()
+                    .is_none()
+            );
         }
         Ok(r) => {
             assert_eq!(r.commitment, claim.commitment.digest());
@@ -283,7 +293,10 @@ pub fn redemption_claim(data: &[u8]) {
                 .redeem(&claim, &mf.vendor, mf.valid_from)
                 .expect("a repeated claim is accepted");
             assert_eq!((again.owed, again.units, again.overspent), (0, units, None));
-            assert_eq!(broker.store().records(payword::store::Table::Debt).count(), 1);
+            assert_eq!(
+                broker.store().records(payword::store::Table::Debt).count(),
+                1
+            );
         }
     }
 }

@@ -25,7 +25,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use payword::{AnyMessage, Blake3, CertificateFields, ChainId, ChainParams, ChainSeed, CommittedChain, Encode, HashAlg, Payment, PaymentBody, Payword, Pebbler, PurseAnchors, PurseParams, PursePayment, RedemptionClaim, Sha256, Traversal, TweakableHash, Word};
+use payword::{
+    AnyMessage, Blake3, CertificateFields, ChainId, ChainParams, ChainSeed, CommittedChain, Encode,
+    HashAlg, Payment, PaymentBody, Payword, Pebbler, PurseAnchors, PurseParams, PursePayment,
+    RedemptionClaim, Sha256, Traversal, TweakableHash, Word,
+};
 
 use crate::codec::{PayFixture, pay_fixtures};
 use crate::fixture::{Funds, Signing, VENDOR, certificate_fields, id_and_seed};

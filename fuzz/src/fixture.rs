@@ -11,7 +11,12 @@ use std::sync::LazyLock;
 
 use ed25519_dalek::SigningKey;
 use payword::tag;
-use payword::{Anchor, Blake3, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment, CommitmentFields, CommittedChain, CustomerId, Digest, Encode, HashAlg, MessageSigner, PaymentBody, Payword, PublicKey, PurseAnchors, PurseParams, PursePayment, Sha256, TweakableHash, VendorId, Word};
+use payword::{
+    Anchor, Blake3, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed,
+    Commitment, CommitmentFields, CommittedChain, CustomerId, Digest, Encode, HashAlg,
+    MessageSigner, PaymentBody, Payword, PublicKey, PurseAnchors, PurseParams, PursePayment,
+    Sha256, TweakableHash, VendorId, Word,
+};
 
 /// The broker of every fixture.
 pub const BROKER_ID: BrokerId = BrokerId::from_bytes([0xb0; 32]);

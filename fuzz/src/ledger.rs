@@ -17,7 +17,10 @@
 //!   and proves that value;
 //! - a forged word is never recorded.
 
-use payword::{Broker, Certificate, Commitment, Digest, MemoryStore, PaymentBody, Payword, PursePayment, RedeemError, RedemptionClaim, SessionError, VendorId, VerifyError, Word};
+use payword::{
+    Broker, Certificate, Commitment, Digest, MemoryStore, PaymentBody, Payword, PursePayment,
+    RedeemError, RedemptionClaim, SessionError, VendorId, VerifyError, Word,
+};
 
 use crate::choices::{Choices, Script};
 use crate::fixture::{

@@ -11,13 +11,19 @@
 
 use std::fmt::Debug;
 
-use payword::tree::depth_for;
-use payword::{Blake3, Broker, Encode, HashAlg, MemoryStore, MessageSigner, Payment, PaymentBody, Payword, Sha256, TweakableHash, VendorId, Word};
 use payword::domain::{DeviceClaim, DomainCommitment};
 use payword::fraud::FraudProof;
-use payword::grant::{GrantClaim, GrantSession, RangeGrant, RangeGrantFields, SharedCommitment, SharedCommitmentFields};
+use payword::grant::{
+    GrantClaim, GrantSession, RangeGrant, RangeGrantFields, SharedCommitment,
+    SharedCommitmentFields,
+};
 use payword::reservation::Reservation;
+use payword::tree::depth_for;
 use payword::tree::{LeafClaim, LeafOpening, LeafSession, MerkleTree, MultiCommitment};
+use payword::{
+    Blake3, Broker, Encode, HashAlg, MemoryStore, MessageSigner, Payment, PaymentBody, Payword,
+    Sha256, TweakableHash, VendorId, Word,
+};
 
 use crate::choices::Choices;
 use crate::fixture::{
@@ -210,8 +216,8 @@ pub fn device_commitment(data: &[u8]) {
     let f = *c.fields();
     assert!(usize::from(f.device) < payword::domain::MAX_DEVICES);
     assert!(f.unit_value >= 1 && f.valid_from <= f.expires);
-    let signed =
-        payword::domain::DeviceCommitment::sign(f, customer_signer(1)).expect("decoded fields sign");
+    let signed = payword::domain::DeviceCommitment::sign(f, customer_signer(1))
+        .expect("decoded fields sign");
     assert_eq!(signed.digest(), c.digest());
 }
 
@@ -290,6 +296,10 @@ struct Customer {
     cert: payword::Certificate,
     leaf_chains: Vec<Chain>,
     leaf_sessions: Vec<LeafSession>,
+    /// Each vendor's leaf opening (what a reservation is for).
+    openings: Vec<payword::tree::LeafOpening>,
+    /// Credit the broker reserved for each vendor's leaf (0: none).
+    reserved: [u64; VENDORS],
     shared_chain: Chain,
     grant_sessions: Vec<GrantSession>,
     device_chains: Vec<Chain>,
@@ -362,10 +372,15 @@ fn customer(c: usize, limits: [u64; 3], seed: u8) -> Customer {
     let (tree_id, _) = id_and_seed(0xa0 + c as u8, &[seed]);
     let tree = MerkleTree::build(cert.digest(), tree_id, leaves).expect("3 leaves");
     let root = MultiCommitment::sign(tree.fields(CERT_FROM, NOW + 10), signer).expect("root");
-    let leaf_sessions = (0..VENDORS)
-        .map(|v| {
-            let o = tree.opening(&root, v as u32).expect("leaf");
-            LeafSession::open(vendor(v), &broker_key(), cert, o, NOW, 0).expect("honest leaf opens")
+    let openings: Vec<_> = (0..VENDORS)
+        .map(|v| tree.opening(&root, v as u32).expect("leaf"))
+        .collect();
+    let leaf_sessions = openings
+        .iter()
+        .enumerate()
+        .map(|(v, o)| {
+            LeafSession::open(vendor(v), &broker_key(), cert, *o, NOW, 0)
+                .expect("honest leaf opens")
         })
         .collect();
     let shared_chain = chain(0xc0 + c as u8, LEAF_N * VENDORS as u32);
@@ -450,6 +465,8 @@ fn customer(c: usize, limits: [u64; 3], seed: u8) -> Customer {
         cert,
         leaf_chains,
         leaf_sessions,
+        openings,
+        reserved: [0; VENDORS],
         shared_chain,
         grant_sessions,
         device_chains,
@@ -533,13 +550,15 @@ fn redeem(
 
 /// `protocol_sim`: 3 customers pay 3 vendors through Merkle leaves, range
 /// grants and the devices of a domain account (credit, device and domain
-/// limits chosen by the input); vendors present any claims they took, in any
+/// limits chosen by the input), the broker reserving credit for leaves; vendors present any claims they took, in any
 /// order, again and again, to the wrong vendor. Checked: a proof names a
 /// customer only past a limit it signed for, and verifies; a stolen claim is
 /// refused; at the end (every vendor's last claims presented) no vendor is
 /// owed more than it was paid, each customer's total is exactly
 /// `min(credit, value released within the signed limits)`, and a customer
-/// within every limit has every vendor paid exactly.
+/// within every limit has every vendor paid exactly; every reservation is
+/// honoured, and only credit a reservation locked but its leaf never used
+/// can be missing from the total.
 #[allow(clippy::needless_range_loop)] // parallel per-vendor arrays read best indexed
 pub fn protocol_sim(data: &[u8]) {
     let mut ch = Choices::new(data);
@@ -560,7 +579,7 @@ pub fn protocol_sim(data: &[u8]) {
         let v = usize::from(ch.u8()) % VENDORS;
         let arg = ch.u8();
         let cu = &mut customers[c];
-        match op % 5 {
+        match op % 6 {
             // Pay `arg mod 4` units through the leaf, the grant or the device.
             k @ 0..=2 => {
                 let k = usize::from(k);
@@ -612,6 +631,23 @@ pub fn protocol_sim(data: &[u8]) {
                     cu.claims.push((v, cl));
                 }
             }
+            // The broker reserves `arg + 1` of the customer's credit for
+            // vendor `v`'s leaf (refused past the credit, or if reserved).
+            5 => {
+                let amount = u64::from(arg) + 1;
+                let r = broker.reserve(
+                    &cu.cert,
+                    payword::reservation::ReservationTarget::Leaf(&cu.openings[v]),
+                    amount,
+                    NOW,
+                    NOW + 10,
+                    broker_signer(),
+                );
+                trace!("reserve c{c} v{v} {amount}: {r:?}");
+                if r.is_ok() && cu.reserved[v] == 0 {
+                    cu.reserved[v] = amount;
+                }
+            }
             // Present any claim taken so far, by its vendor or another one.
             _ => {
                 if cu.claims.is_empty() {
@@ -653,12 +689,26 @@ pub fn protocol_sim(data: &[u8]) {
             }
         }
         let total: u64 = owed[c].iter().flatten().sum();
-        assert_eq!(
-            total,
-            released.capped.min(released.credit),
-            "value lost or created for customer {c}"
-        );
-        if released.capped <= released.credit && !released.past_domain_limits {
+        // A reservation is honoured: its leaf is paid at least what was
+        // reserved, or all it released.
+        for v in 0..VENDORS {
+            assert!(
+                owed[c][v][LEAF] >= cu.reserved[v].min(cu.value(v, LEAF)),
+                "reservation of c{c} v{v} not honoured"
+            );
+        }
+        // Credit a reservation locked for its leaf but the leaf never used
+        // is the only value the others may miss.
+        let unused: u64 = (0..VENDORS)
+            .map(|v| cu.reserved[v].saturating_sub(owed[c][v][LEAF]))
+            .sum();
+        let due = released.capped.min(released.credit);
+        assert!(total <= due, "value created for customer {c}");
+        assert!(total + unused >= due, "value lost for customer {c}");
+        if unused == 0 {
+            assert_eq!(total, due, "value lost or created for customer {c}");
+        }
+        if unused == 0 && released.capped <= released.credit && !released.past_domain_limits {
             for v in 0..VENDORS {
                 for k in 0..3 {
                     assert_eq!(
@@ -699,9 +749,9 @@ fn fuzz_id<T: Encode>(msg: &T) -> payword::Digest {
 #[must_use]
 pub fn seeds() -> Vec<crate::corpus::Seed> {
     use payword::fraud::{EquivocationProof, OpenedLeaf, OvercommitProof};
-    use payword::{ChainParams, CommittedChain, OverspendProof};
     use payword::reservation::ReservationFields;
     use payword::tree::Leaf;
+    use payword::{ChainParams, CommittedChain, OverspendProof};
 
     let s = Signing::Fuzzing;
     let cert = s.certificate(certificate_fields(0, 1, 1000));

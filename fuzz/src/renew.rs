@@ -18,7 +18,10 @@ use std::sync::LazyLock;
 use payword::renew::{
     CascadeClaim, MAX_CASCADE, OtsReuseProof, RENEWAL_LMOTS, RenewalLink, RenewingWallet,
 };
-use payword::{Broker, Certificate, ChainId, ChainParams, ChainSeed, Commitment, CommitmentFields, Encode, HashAlg, MemoryStore, Session, Sha256};
+use payword::{
+    Broker, Certificate, ChainId, ChainParams, ChainSeed, Commitment, CommitmentFields, Encode,
+    HashAlg, MemoryStore, Session, Sha256,
+};
 
 use crate::fixture::{
     BROKER_ID, COMMIT_FROM, COMMIT_UNTIL, GRACE, NOW, Signing, VENDOR, broker_key,
@@ -160,7 +163,13 @@ pub fn cascade_claim(data: &[u8]) {
         }
         Err(e) => {
             assert!(!e.to_string().is_empty());
-            assert!(b.store().records(payword::store::Table::Debt).next().is_none(), "a refused claim changed the ledger");
+            assert!(
+                b.store()
+                    .records(payword::store::Table::Debt)
+                    .next()
+                    .is_none(),
+                "a refused claim changed the ledger"
+            );
         }
     }
 }

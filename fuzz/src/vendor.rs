@@ -10,7 +10,10 @@
 //! progress, and a payment needing more chain steps than the budget is
 //! refused with `OverBudget` (before any hashing, as `verify.rs` promises).
 
-use payword::{Commitment, Encode, Payment, PaymentBody, Payword, PursePayment, RedemptionClaim, Session, SessionError, VerifyError, Word};
+use payword::{
+    Commitment, Encode, Payment, PaymentBody, Payword, PursePayment, RedemptionClaim, Session,
+    SessionError, VerifyError, Word,
+};
 
 use crate::choices::{Choices, Script};
 use crate::fixture::{
