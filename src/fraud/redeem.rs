@@ -109,26 +109,11 @@ impl<S: Store> Broker<S> {
     ) -> Result<MultiRedemption, MultiError> {
         let plan = claim.plan((&self.id, &self.key), vendor, (now, self.grace))?;
         let outcome = self.run(&plan, vendor, now)?;
-        let (key, units) = first(&outcome);
-        let mut fraud = outcome
+        let fraud = outcome
             .group
             .as_ref()
             .and_then(|g| overcommit_proof(g, &plan.certificate));
-        if fraud.is_none() && outcome.over_limit() {
-            // The claim is committed: a store failure while gathering the
-            // evidence loses no money and is retried by calling
-            // `credit_overspend_proof` later.
-            fraud = self
-                .credit_overspend_proof(&plan.certificate)
-                .ok()
-                .flatten();
-        }
-        Ok(MultiRedemption {
-            key,
-            owed: outcome.owed,
-            units,
-            fraud,
-        })
+        Ok(self.finish(&plan, &outcome, fraud))
     }
 
     /// Redeems a grant claim presented by `vendor` at `now`.
@@ -195,8 +180,7 @@ impl<S: Store> Broker<S> {
     ) -> Result<MultiRedemption, MultiError> {
         let plan = claim.plan((&self.id, &self.key), vendor, (now, self.grace))?;
         let outcome = self.run(&plan, vendor, now)?;
-        let (key, units) = first(&outcome);
-        let mut fraud = outcome.conflict.as_ref().and_then(|other| {
+        let fraud = outcome.conflict.as_ref().and_then(|other| {
             let first = RangeGrant::decode(&other.bytes).ok()?;
             Some(FraudProof::Equivocation(EquivocationProof {
                 certificate: claim.certificate,
@@ -205,21 +189,7 @@ impl<S: Store> Broker<S> {
                 second: claim.grant,
             }))
         });
-        if fraud.is_none() && outcome.over_limit() {
-            // The claim is committed: a store failure while gathering the
-            // evidence loses no money and is retried by calling
-            // `credit_overspend_proof` later.
-            fraud = self
-                .credit_overspend_proof(&plan.certificate)
-                .ok()
-                .flatten();
-        }
-        Ok(MultiRedemption {
-            key,
-            owed: outcome.owed,
-            units,
-            fraud,
-        })
+        Ok(self.finish(&plan, &outcome, fraud))
     }
 
     /// Redeems a device claim presented by `vendor` at `now`.
@@ -286,8 +256,7 @@ impl<S: Store> Broker<S> {
     ) -> Result<MultiRedemption, MultiError> {
         let plan = claim.plan((&self.id, &self.key), vendor, (now, self.grace))?;
         let outcome = self.run(&plan, vendor, now)?;
-        let (key, units) = first(&outcome);
-        let mut fraud = match &outcome.group {
+        let fraud = match &outcome.group {
             Some(g) => self
                 .domain_overspend_proof(
                     g,
@@ -299,21 +268,35 @@ impl<S: Store> Broker<S> {
                 .flatten(),
             None => None,
         };
-        if fraud.is_none() && outcome.over_limit() {
+        Ok(self.finish(&plan, &outcome, fraud))
+    }
+
+    /// The outcome of a multi-merchant claim: the variant's own evidence, or
+    /// a credit-overspend proof when the credit limit cut what it owed.
+    fn finish(
+        &mut self,
+        plan: &crate::broker::Plan,
+        outcome: &Outcome,
+        fraud: Option<FraudProof>,
+    ) -> MultiRedemption {
+        let (key, units) = first(outcome);
+        let fraud = match fraud {
+            Some(f) => Some(f),
             // The claim is committed: a store failure while gathering the
-            // evidence loses no money and is retried by calling
-            // `credit_overspend_proof` later.
-            fraud = self
+            // evidence loses no money, and `credit_overspend_proof` builds
+            // the proof again later.
+            None if outcome.over_limit() => self
                 .credit_overspend_proof(&plan.certificate)
                 .ok()
-                .flatten();
-        }
-        Ok(MultiRedemption {
+                .flatten(),
+            None => None,
+        };
+        MultiRedemption {
             key,
             owed: outcome.owed,
             units,
             fraud,
-        })
+        }
     }
 
     /// A `DomainOverspent` proof if the device `device` or the whole domain
