@@ -17,12 +17,13 @@ use payword::grant::{
     GrantClaim, GrantSession, RangeGrant, RangeGrantFields, SharedCommitment,
     SharedCommitmentFields,
 };
+use payword::renew::{CascadeClaim, RenewingWallet};
 use payword::reservation::Reservation;
 use payword::tree::depth_for;
 use payword::tree::{LeafClaim, LeafOpening, LeafSession, MerkleTree, MultiCommitment};
 use payword::{
     Blake3, Broker, Encode, HashAlg, MemoryStore, MessageSigner, Payment, PaymentBody, Payword,
-    Sha256, TweakableHash, VendorId, Word,
+    Session, Sha256, TweakableHash, VendorId, Word,
 };
 
 use crate::choices::Choices;
@@ -275,6 +276,13 @@ pub const LEAF_N: u32 = 24;
 const LEAF: usize = 0;
 const GRANT: usize = 1;
 const DEVICE: usize = 2;
+/// A plain commitment whose chain renews itself (length [`CASCADE_N`]),
+/// redeemed as a cascade.
+const CASCADE: usize = 3;
+/// Ways to pay.
+const KINDS: usize = 4;
+/// Chain length of each renewing chain: it renews every few payments.
+const CASCADE_N: u32 = 4;
 
 fn vendor(v: usize) -> VendorId {
     VendorId::from_bytes([0x60 + v as u8; 32])
@@ -306,8 +314,11 @@ struct Customer {
     device_sessions: Vec<payword::domain::DeviceSession>,
     device_limit: u64,
     domain_limit: u64,
+    /// Each vendor's renewing wallet and session (the cascade variant).
+    wallets: Vec<RenewingWallet<Sha256>>,
+    cascade_sessions: Vec<Session>,
     /// Units released by the customer per (vendor, variant).
-    released: [[u32; 3]; VENDORS],
+    released: [[u32; KINDS]; VENDORS],
     /// Claims the vendors took along the way (any may be presented).
     claims: Vec<(usize, Claim)>,
 }
@@ -321,7 +332,7 @@ impl Customer {
     /// (the devices within the device and domain limits).
     fn capped_value(&self) -> u64 {
         let plain: u64 = (0..VENDORS)
-            .map(|v| self.value(v, LEAF) + self.value(v, GRANT))
+            .map(|v| self.value(v, LEAF) + self.value(v, GRANT) + self.value(v, CASCADE))
             .sum();
         let devices: u64 = (0..VENDORS)
             .map(|v| self.value(v, DEVICE).min(self.device_limit))
@@ -342,6 +353,7 @@ enum Claim {
     Leaf(Box<LeafClaim>),
     Grant(Box<GrantClaim>),
     Device(Box<DeviceClaim>),
+    Cascade(Box<CascadeClaim>),
 }
 
 fn customer(c: usize, limits: [u64; 3], seed: u8) -> Customer {
@@ -461,6 +473,33 @@ fn customer(c: usize, limits: [u64; 3], seed: u8) -> Customer {
                 .expect("honest device opens")
         })
         .collect();
+    let mut wallets = Vec::with_capacity(VENDORS);
+    let mut cascade_sessions = Vec::with_capacity(VENDORS);
+    for v in 0..VENDORS {
+        let (id, s) = id_and_seed(0x40 + 0x10 * c as u8 + v as u8, &[seed]);
+        let params =
+            payword::ChainParams::new(HashAlg::Sha256, id, CASCADE_N.into()).expect("n ≥ 1");
+        let mut w = RenewingWallet::<Sha256>::new(s, params, 0).expect("wallet");
+        let commitment = payword::Commitment::sign(
+            payword::CommitmentFields {
+                certificate: cert.digest(),
+                vendor: vendor(v),
+                unit_value: unit(CASCADE, v),
+                valid_from: CERT_FROM,
+                expires: NOW + 10,
+                chain: w.committed_chain(),
+                renewal: Some(w.renewal_key()),
+            },
+            signer,
+        )
+        .expect("commitment");
+        w.bind(&commitment).expect("bound");
+        cascade_sessions.push(
+            Session::open(vendor(v), &broker_key(), cert, commitment, NOW, 0)
+                .expect("honest commitment opens"),
+        );
+        wallets.push(w);
+    }
     Customer {
         cert,
         leaf_chains,
@@ -473,7 +512,9 @@ fn customer(c: usize, limits: [u64; 3], seed: u8) -> Customer {
         device_sessions,
         device_limit,
         domain_limit,
-        released: [[0; 3]; VENDORS],
+        wallets,
+        cascade_sessions,
+        released: [[0; KINDS]; VENDORS],
         claims: Vec::new(),
     }
 }
@@ -527,30 +568,44 @@ fn redeem(
     broker: &mut Broker<MemoryStore>,
     (c, v, by): (usize, usize, usize),
     claim: &Claim,
-    owed: &mut [[[u64; 3]; VENDORS]; CUSTOMERS],
+    owed: &mut [[[u64; KINDS]; VENDORS]; CUSTOMERS],
     released: Released,
 ) {
     let at = NOW + 5;
-    let r = match claim {
-        Claim::Leaf(cl) => broker.redeem_leaf(cl, &vendor(by), at).map(|r| (LEAF, r)),
-        Claim::Grant(cl) => broker.redeem_grant(cl, &vendor(by), at).map(|r| (GRANT, r)),
+    let multi = |r: payword::fraud::MultiRedemption| (r.owed, r.fraud);
+    let r: Result<(usize, (u64, Option<FraudProof>)), String> = match claim {
+        Claim::Leaf(cl) => broker
+            .redeem_leaf(cl, &vendor(by), at)
+            .map(|r| (LEAF, multi(r)))
+            .map_err(|e| e.to_string()),
+        Claim::Grant(cl) => broker
+            .redeem_grant(cl, &vendor(by), at)
+            .map(|r| (GRANT, multi(r)))
+            .map_err(|e| e.to_string()),
         Claim::Device(cl) => broker
             .redeem_device(cl, &vendor(by), at)
-            .map(|r| (DEVICE, r)),
+            .map(|r| (DEVICE, multi(r)))
+            .map_err(|e| e.to_string()),
+        Claim::Cascade(cl) => broker
+            .redeem_cascade(cl, &vendor(by), at)
+            .map(|r| (CASCADE, (r.owed, None)))
+            .map_err(|e| e.to_string()),
     };
     trace!("redeem c{c} v{v} by v{by}: {r:?}");
     if by != v {
         assert!(r.is_err(), "vendor {by} redeemed vendor {v}'s claim");
         return;
     }
-    let (k, r) = r.expect("an honest claim is accepted");
-    released.check(r.fraud.as_ref());
-    owed[c][v][k] += r.owed;
+    let (k, (o, fraud)) = r.expect("an honest claim is accepted");
+    released.check(fraud.as_ref());
+    owed[c][v][k] += o;
 }
 
 /// `protocol_sim`: 3 customers pay 3 vendors through Merkle leaves, range
 /// grants and the devices of a domain account (credit, device and domain
-/// limits chosen by the input), the broker reserving credit for leaves; vendors present any claims they took, in any
+/// limits chosen by the input) and plain commitments to self-renewing chains
+/// (redeemed as cascades), the broker reserving credit for leaves; vendors
+/// present any claims they took, in any
 /// order, again and again, to the wrong vendor. Checked: a proof names a
 /// customer only past a limit it signed for, and verifies; a stolen claim is
 /// refused; at the end (every vendor's last claims presented) no vendor is
@@ -569,7 +624,7 @@ pub fn protocol_sim(data: &[u8]) {
         .map(|c| customer(c, limits[c], seed))
         .collect();
     let mut broker = fresh_broker();
-    let mut owed = [[[0u64; 3]; VENDORS]; CUSTOMERS];
+    let mut owed = [[[0u64; KINDS]; VENDORS]; CUSTOMERS];
     for _ in 0..64 {
         if ch.is_empty() {
             break;
@@ -579,9 +634,10 @@ pub fn protocol_sim(data: &[u8]) {
         let v = usize::from(ch.u8()) % VENDORS;
         let arg = ch.u8();
         let cu = &mut customers[c];
-        match op % 6 {
-            // Pay `arg mod 4` units through the leaf, the grant or the device.
-            k @ 0..=2 => {
+        match op % 7 {
+            // Pay `arg mod 4` units through the leaf, the grant, the device or
+            // the renewing chain.
+            k @ 0..=3 => {
                 let k = usize::from(k);
                 let units = u32::from(arg % 4);
                 let next = (cu.released[v][k] + units).min(LEAF_N);
@@ -601,6 +657,21 @@ pub fn protocol_sim(data: &[u8]) {
                         let p = Payment::new(*s.grant_id(), single(i, cu.shared_chain.word(i)));
                         s.pay(&p, NOW)
                     }
+                    CASCADE => {
+                        let (w, s) = (&mut cu.wallets[v], &mut cu.cascade_sessions[v]);
+                        let mut done = Ok(0);
+                        for _ in cu.released[v][k]..next {
+                            let out = w.pay().expect("the wallet renews");
+                            if let Some(link) = &out.link {
+                                s.renew(link, NOW).expect("an honest link is accepted");
+                            }
+                            done = s.pay(&out.payment, NOW).map_err(payword::MultiError::from);
+                            if done.is_err() {
+                                break;
+                            }
+                        }
+                        done
+                    }
                     _ => {
                         let s = &mut cu.device_sessions[v];
                         let p = Payment::new(
@@ -615,8 +686,11 @@ pub fn protocol_sim(data: &[u8]) {
                 cu.released[v][k] = next;
             }
             // The vendor takes a claim.
-            3 => {
-                let claim = match arg % 3 {
+            4 => {
+                let claim = match arg % 4 {
+                    3 => cu.cascade_sessions[v]
+                        .cascade()
+                        .map(|c| Claim::Cascade(Box::new(c))),
                     0 => cu.leaf_sessions[v]
                         .claim()
                         .map(|c| Claim::Leaf(Box::new(c))),
@@ -675,13 +749,16 @@ pub fn protocol_sim(data: &[u8]) {
                 cu.device_sessions[v]
                     .claim()
                     .map(|c| Claim::Device(Box::new(c))),
+                cu.cascade_sessions[v]
+                    .cascade()
+                    .map(|c| Claim::Cascade(Box::new(c))),
             ];
             for cl in last.into_iter().flatten() {
                 redeem(&mut broker, (c, v, v), &cl, &mut owed, released);
             }
         }
         for v in 0..VENDORS {
-            for k in 0..3 {
+            for k in 0..KINDS {
                 assert!(
                     owed[c][v][k] <= cu.value(v, k),
                     "value created for c{c} v{v} k{k}"
@@ -710,7 +787,7 @@ pub fn protocol_sim(data: &[u8]) {
         }
         if unused == 0 && released.capped <= released.credit && !released.past_domain_limits {
             for v in 0..VENDORS {
-                for k in 0..3 {
+                for k in 0..KINDS {
                     assert_eq!(
                         owed[c][v][k],
                         cu.value(v, k),
