@@ -85,6 +85,24 @@ pub(crate) fn check_window(now: u64, from: u64, until: u64, skew: u64) -> Result
     Ok(())
 }
 
+/// Checks a claim presented at `now` against a validity window `[from,
+/// until]`: not before `from`, and not more than `grace` seconds after
+/// `until` (a broker accepts claims for a while after a commitment expires).
+pub(crate) const fn check_redeemable(
+    now: u64,
+    from: u64,
+    until: u64,
+    grace: u64,
+) -> Result<(), SessionError> {
+    if now < from {
+        return Err(SessionError::NotYetValid);
+    }
+    if now > until.saturating_add(grace) {
+        return Err(SessionError::Expired);
+    }
+    Ok(())
+}
+
 /// Verifies the certificate and the commitment against each other and the
 /// broker's key (no time or vendor checks).
 pub(crate) fn check_signed(

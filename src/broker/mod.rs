@@ -320,13 +320,7 @@ impl<S: Store> Broker<S> {
         valid_from: u64,
         expires: u64,
     ) -> Result<(), SessionError> {
-        if now < valid_from {
-            return Err(SessionError::NotYetValid);
-        }
-        if now > expires.saturating_add(self.grace) {
-            return Err(SessionError::Expired);
-        }
-        Ok(())
+        crate::check::check_redeemable(now, valid_from, expires, self.grace)
     }
 
     pub(crate) fn read_one(&mut self, key: Key) -> Result<Option<Vec<u8>>, BrokerError<S::Error>> {

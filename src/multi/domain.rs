@@ -503,12 +503,7 @@ impl DeviceClaim {
         if f.vendor != *vendor {
             return Err(MultiError::WrongVendor);
         }
-        if now < f.valid_from {
-            return Err(SessionError::NotYetValid.into());
-        }
-        if now > f.expires.saturating_add(grace) {
-            return Err(SessionError::Expired.into());
-        }
+        crate::check::check_redeemable(now, f.valid_from, f.expires, grace)?;
         let id = commitment.digest();
         if *payment.commitment() != id {
             return Err(MultiError::WrongCommitment);

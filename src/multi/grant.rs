@@ -475,12 +475,7 @@ impl GrantClaim {
             return Err(MultiError::WrongVendor);
         }
         let sf = commitment.fields();
-        if now < sf.valid_from {
-            return Err(SessionError::NotYetValid.into());
-        }
-        if now > sf.expires.saturating_add(grace) {
-            return Err(SessionError::Expired.into());
-        }
+        crate::check::check_redeemable(now, sf.valid_from, sf.expires, grace)?;
         if !grant.covers(payword.index()) {
             return Err(MultiError::OutsideGrant);
         }

@@ -63,12 +63,7 @@ impl LeafClaim {
         if leaf.vendor != *vendor {
             return Err(MultiError::WrongVendor);
         }
-        if now < rf.valid_from {
-            return Err(SessionError::NotYetValid.into());
-        }
-        if now > rf.expires.saturating_add(grace) {
-            return Err(SessionError::Expired.into());
-        }
+        crate::check::check_redeemable(now, rf.valid_from, rf.expires, grace)?;
         if leaf.cap > rf.total_cap {
             return Err(MultiError::CapOverTotal);
         }
