@@ -231,6 +231,13 @@ enum Out<'a> {
     Hash(&'a mut MessageHasher),
 }
 
+/// The hashing arm of [`Writer::put`], kept out of line so that writing
+/// into a buffer stays a few instructions.
+#[inline(never)]
+fn hash_put(h: &mut MessageHasher, bytes: &[u8]) {
+    h.update(bytes);
+}
+
 impl fmt::Debug for Writer<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Writer")
@@ -266,6 +273,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Appends `bytes`.
+    #[inline]
     pub fn put(&mut self, bytes: &[u8]) {
         let end = self.at.saturating_add(bytes.len());
         match &mut self.out {
@@ -274,27 +282,31 @@ impl<'a> Writer<'a> {
                     dst.copy_from_slice(bytes);
                 }
             }
-            Out::Hash(h) => h.update(bytes),
+            Out::Hash(h) => hash_put(h, bytes),
         }
         self.at = end;
     }
 
     /// Appends one byte.
+    #[inline]
     pub fn put_u8(&mut self, v: u8) {
         self.put(&[v]);
     }
 
     /// Appends a big-endian `u16`.
+    #[inline]
     pub fn put_u16(&mut self, v: u16) {
         self.put(&v.to_be_bytes());
     }
 
     /// Appends a big-endian `u32`.
+    #[inline]
     pub fn put_u32(&mut self, v: u32) {
         self.put(&v.to_be_bytes());
     }
 
     /// Appends a big-endian `u64`.
+    #[inline]
     pub fn put_u64(&mut self, v: u64) {
         self.put(&v.to_be_bytes());
     }

@@ -210,7 +210,8 @@ impl<S: Store> Broker<S> {
                     extra: entries.len(),
                 }));
             }
-            let (outcome, batch) = self.decide(plan, vendor, now, &keys, &entries, claim_key)?;
+            let (outcome, batch) =
+                self.decide(plan, vendor, now, &keys, &entries, (claim_key, cert_id))?;
             match self.store.commit(&batch).map_err(BrokerError::Store)? {
                 Commit::Done => return Ok(outcome),
                 Commit::Conflict => {}
@@ -228,7 +229,7 @@ impl<S: Store> Broker<S> {
         now: u64,
         keys: &[Key],
         entries: &[crate::store::Entry],
-        claim_key: Digest,
+        (claim_key, cert_id): (Digest, Digest),
     ) -> Result<(Outcome, Batch), BrokerError<S::Error>> {
         let corrupt = BrokerError::Corrupt;
         let mut at = entries.iter();
@@ -387,7 +388,7 @@ impl<S: Store> Broker<S> {
         {
             let Some(paid) = *paid else { continue };
             let record = DebtRecord {
-                certificate: plan.certificate.digest(),
+                certificate: cert_id,
                 paid: Some(paid),
                 units: o.units,
                 credited: rec
@@ -416,10 +417,7 @@ impl<S: Store> Broker<S> {
             account.certificate = Some(plan.certificate);
         }
         if dirty_account {
-            batch = batch.write(
-                Key::new(Table::Account, plan.certificate.digest()),
-                account.encode(),
-            );
+            batch = batch.write(Key::new(Table::Account, cert_id), account.encode());
         }
         if let (Some(p), Some(g)) = (&plan.group, group_rec.as_mut()) {
             let any_new = outcomes.iter().any(|o| o.new);
