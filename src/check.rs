@@ -6,8 +6,9 @@
 use core::fmt;
 
 use crate::hash::{Blake3, HashAlg, Sha256};
+use crate::message::CommitmentFields;
 use crate::message::{Certificate, Commitment, CommittedChain, PaymentBody};
-use crate::sign::PublicKey;
+use crate::sign::{Digest, PublicKey, Signed, SignedFields};
 use crate::verify::{PurseReceiver, Receiver, VerifyError};
 
 /// Why a commitment or a payment was refused by a vendor (or a broker).
@@ -88,6 +89,7 @@ pub(crate) fn check_window(now: u64, from: u64, until: u64, skew: u64) -> Result
 /// Checks a claim presented at `now` against a validity window `[from,
 /// until]`: not before `from`, and not more than `grace` seconds after
 /// `until` (a broker accepts claims for a while after a commitment expires).
+#[cfg(feature = "alloc")]
 pub(crate) const fn check_redeemable(
     now: u64,
     from: u64,
@@ -110,20 +112,52 @@ pub(crate) fn check_signed(
     certificate: &Certificate,
     commitment: &Commitment,
 ) -> Result<(), SessionError> {
-    certificate
-        .verify(broker_key)
-        .map_err(|_| SessionError::BadCertificate)?;
-    let (cf, mf) = (certificate.fields(), commitment.fields());
-    if mf.certificate != certificate.digest() {
-        return Err(SessionError::CertificateMismatch);
+    commitment.check_under(broker_key, certificate)
+}
+
+/// The fields of a message the customer signs under a certificate: it names
+/// the certificate and has a validity window inside the certificate's.
+pub trait UnderCertificate: SignedFields {
+    /// The digest of the certificate it names.
+    fn certificate(&self) -> &Digest;
+    /// Its validity window `(valid_from, expires)`.
+    fn window(&self) -> (u64, u64);
+}
+
+impl UnderCertificate for CommitmentFields {
+    fn certificate(&self) -> &Digest {
+        &self.certificate
     }
-    commitment
-        .verify(&cf.customer_key)
-        .map_err(|_| SessionError::BadCommitment)?;
-    if mf.valid_from < cf.valid_from || mf.expires > cf.expires {
-        return Err(SessionError::OutsideCertificate);
+
+    fn window(&self) -> (u64, u64) {
+        (self.valid_from, self.expires)
     }
-    Ok(())
+}
+
+impl<F: UnderCertificate> Signed<F> {
+    /// Checks the broker's signature over `certificate`, that this message
+    /// names it, the certified customer key's signature over this message,
+    /// and that its window lies inside the certificate's.
+    pub(crate) fn check_under(
+        &self,
+        broker_key: &PublicKey,
+        certificate: &Certificate,
+    ) -> Result<(), SessionError> {
+        certificate
+            .verify(broker_key)
+            .map_err(|_| SessionError::BadCertificate)?;
+        let cf = certificate.fields();
+        if *self.fields.certificate() != certificate.digest() {
+            return Err(SessionError::CertificateMismatch);
+        }
+        self.verify(&cf.customer_key)
+            .map_err(|_| SessionError::BadCommitment)?;
+        let (from, until) = self.fields.window();
+        if from < cf.valid_from || until > cf.expires {
+            return Err(SessionError::OutsideCertificate);
+        }
+        Ok(())
+    }
 }
 
 /// The receiver for whatever a commitment binds, dispatched on its hash.

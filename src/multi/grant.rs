@@ -20,7 +20,7 @@
 
 use alloc::vec::Vec;
 
-use super::{MultiError, check_customer_signed, read_validity, tag};
+use super::{MultiError, read_validity, tag};
 use crate::chain::{Anchor, ChainId, ChainParams, Payword, Word};
 use crate::check::{ChainState, SessionError, check_window};
 use crate::hash::HashAlg;
@@ -81,20 +81,25 @@ pub struct SharedCommitmentFields {
 pub type SharedCommitment = Signed<SharedCommitmentFields>;
 
 impl Signed<SharedCommitmentFields> {
+    /// Checks the broker's certificate and the customer's signature over
+    /// this message, that it names the certificate and lies inside its
+    /// validity.
     pub(crate) fn check(
         &self,
         broker_key: &PublicKey,
         certificate: &Certificate,
     ) -> Result<(), SessionError> {
-        let f = &self.fields;
-        check_customer_signed(
-            broker_key,
-            certificate,
-            &f.certificate,
-            &self.digest(),
-            &self.signature,
-            Some((f.valid_from, f.expires)),
-        )
+        self.check_under(broker_key, certificate)
+    }
+}
+
+impl crate::check::UnderCertificate for SharedCommitmentFields {
+    fn certificate(&self) -> &Digest {
+        &self.certificate
+    }
+
+    fn window(&self) -> (u64, u64) {
+        (self.valid_from, self.expires)
     }
 }
 

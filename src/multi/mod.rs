@@ -50,8 +50,7 @@
 use core::fmt;
 
 use crate::check::SessionError;
-use crate::message::Certificate;
-use crate::sign::{Digest, PublicKey};
+
 use crate::wire::{DecodeError, Reader};
 
 pub mod domain;
@@ -218,36 +217,6 @@ pub(crate) fn read_validity(r: &mut Reader<'_>) -> Result<(u64, u64), DecodeErro
         return Err(DecodeError::NonCanonical { field: "expires" });
     }
     Ok((from, until))
-}
-
-/// Verifies a certificate under the broker's key and that a customer-signed
-/// object (digest `digest`, signature `sig`, naming certificate `names`,
-/// valid `[from, until]`) was signed by the certified key inside the
-/// certificate's validity.
-pub(crate) fn check_customer_signed(
-    broker_key: &PublicKey,
-    certificate: &Certificate,
-    names: &Digest,
-    digest: &Digest,
-    sig: &crate::Signature,
-    validity: Option<(u64, u64)>,
-) -> Result<(), SessionError> {
-    certificate
-        .verify(broker_key)
-        .map_err(|_| SessionError::BadCertificate)?;
-    let cf = certificate.fields();
-    if *names != certificate.digest() {
-        return Err(SessionError::CertificateMismatch);
-    }
-    cf.customer_key
-        .verify(digest, sig)
-        .map_err(|_| SessionError::BadCommitment)?;
-    if let Some((from, until)) = validity
-        && (from < cf.valid_from || until > cf.expires)
-    {
-        return Err(SessionError::OutsideCertificate);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

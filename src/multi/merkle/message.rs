@@ -30,22 +30,24 @@ pub type MultiCommitment = Signed<MultiCommitmentFields>;
 
 impl Signed<MultiCommitmentFields> {
     /// Checks the broker's certificate and the customer's signature over
-    /// this root, and that the root names the certificate and lies inside
-    /// its validity.
+    /// this message, that it names the certificate and lies inside its
+    /// validity.
     pub(crate) fn check(
         &self,
         broker_key: &PublicKey,
         certificate: &Certificate,
     ) -> Result<(), SessionError> {
-        let f = &self.fields;
-        check_customer_signed(
-            broker_key,
-            certificate,
-            &f.certificate,
-            &self.digest(),
-            &self.signature,
-            Some((f.valid_from, f.expires)),
-        )
+        self.check_under(broker_key, certificate)
+    }
+}
+
+impl crate::check::UnderCertificate for MultiCommitmentFields {
+    fn certificate(&self) -> &Digest {
+        &self.certificate
+    }
+
+    fn window(&self) -> (u64, u64) {
+        (self.valid_from, self.expires)
     }
 }
 

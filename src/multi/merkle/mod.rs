@@ -20,7 +20,7 @@
 
 use alloc::vec::Vec;
 
-use super::{MAX_DEPTH, MAX_LEAVES, MultiError, check_customer_signed, read_validity, tag};
+use super::{MAX_DEPTH, MAX_LEAVES, MultiError, read_validity, tag};
 use crate::chain::ChainId;
 use crate::check::{ChainState, SessionError, check_window};
 use crate::hash::{Role, Sha256, Tweak, TweakableHash};
