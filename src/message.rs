@@ -49,7 +49,8 @@ byte_newtype!(
     16
 );
 
-fn read_validity(r: &mut Reader<'_>) -> Result<(u64, u64), DecodeError> {
+/// Reads `valid_from ‖ expires`, refusing `valid_from > expires`.
+pub(crate) fn read_validity(r: &mut Reader<'_>) -> Result<(u64, u64), DecodeError> {
     let from = r.u64("valid_from")?;
     let until = r.u64("expires")?;
     if from > until {

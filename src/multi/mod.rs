@@ -51,8 +51,6 @@ use core::fmt;
 
 use crate::check::SessionError;
 
-use crate::wire::{DecodeError, Reader};
-
 pub mod domain;
 pub mod grant;
 pub mod merkle;
@@ -209,15 +207,7 @@ impl From<crate::VerifyError> for MultiError {
     }
 }
 
-/// Reads `valid_from ‖ expires`, refusing `valid_from > expires`.
-pub(crate) fn read_validity(r: &mut Reader<'_>) -> Result<(u64, u64), DecodeError> {
-    let from = r.u64("valid_from")?;
-    let until = r.u64("expires")?;
-    if from > until {
-        return Err(DecodeError::NonCanonical { field: "expires" });
-    }
-    Ok((from, until))
-}
+pub(crate) use crate::message::read_validity;
 
 #[cfg(test)]
 mod tests {
