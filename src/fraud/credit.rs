@@ -119,7 +119,7 @@ impl Spend {
                 ))
             }
             Self::Leaf { opening, paid } => {
-                opening.commitment.check(broker_key, certificate)?;
+                opening.commitment.check_under(broker_key, certificate)?;
                 let key = opening.check_path().map_err(multi_bad)?;
                 let l = &opening.leaf;
                 let units = ChainState::new(&l.chain, None, budget)?
@@ -141,7 +141,7 @@ impl Spend {
                 grant,
                 paid,
             } => {
-                commitment.check(broker_key, certificate)?;
+                commitment.check_under(broker_key, certificate)?;
                 let id = commitment.digest();
                 grant
                     .check_against(certificate, commitment, &id)
@@ -174,7 +174,7 @@ impl Spend {
                 commitment,
                 paid,
             } => {
-                domain.check(broker_key, certificate)?;
+                domain.check_under(broker_key, certificate)?;
                 let id = domain.digest();
                 commitment.check_in(domain, &id).map_err(multi_bad)?;
                 let f = commitment.fields();

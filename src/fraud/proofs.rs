@@ -66,7 +66,7 @@ impl DomainOverspendProof {
         if self.spent.len() > usize::from(MAX_PROOF_ENTRIES) {
             return Err(FraudError::TooLarge);
         }
-        self.domain.check(broker_key, &self.certificate)?;
+        self.domain.check_under(broker_key, &self.certificate)?;
         let id = self.domain.digest();
         let mut budget = max_steps;
         let mut seen: Vec<Digest> = Vec::new();
@@ -119,7 +119,7 @@ impl EquivocationProof {
     ///
     /// [`FraudError`].
     pub fn verify(&self, broker_key: &PublicKey) -> Result<(), FraudError> {
-        self.commitment.check(broker_key, &self.certificate)?;
+        self.commitment.check_under(broker_key, &self.certificate)?;
         let id = self.commitment.digest();
         for g in [&self.first, &self.second] {
             g.verify(&self.certificate.fields().customer_key)
@@ -155,7 +155,7 @@ impl OvercommitProof {
         if self.leaves.windows(2).any(|w| w[0].index >= w[1].index) {
             return Err(FraudError::Duplicate);
         }
-        self.commitment.check(broker_key, &self.certificate)?;
+        self.commitment.check_under(broker_key, &self.certificate)?;
         let mut sum: u64 = 0;
         for l in &self.leaves {
             let opening = crate::multi::merkle::LeafOpening {

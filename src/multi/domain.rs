@@ -116,19 +116,6 @@ impl DomainCommitmentFields {
 /// ```
 pub type DomainCommitment = Signed<DomainCommitmentFields>;
 
-impl Signed<DomainCommitmentFields> {
-    /// Checks the broker's certificate and the customer's signature over
-    /// this message, that it names the certificate and lies inside its
-    /// validity.
-    pub(crate) fn check(
-        &self,
-        broker_key: &PublicKey,
-        certificate: &Certificate,
-    ) -> Result<(), SessionError> {
-        self.check_under(broker_key, certificate)
-    }
-}
-
 impl crate::check::UnderCertificate for DomainCommitmentFields {
     fn certificate(&self) -> &Digest {
         &self.certificate
@@ -333,7 +320,7 @@ fn check_chain(
     domain: &DomainCommitment,
     commitment: &DeviceCommitment,
 ) -> Result<Digest, MultiError> {
-    domain.check(broker_key, certificate)?;
+    domain.check_under(broker_key, certificate)?;
     let id = domain.digest();
     commitment.check_in(domain, &id)?;
     Ok(id)

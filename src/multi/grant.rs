@@ -80,19 +80,6 @@ pub struct SharedCommitmentFields {
 /// ```
 pub type SharedCommitment = Signed<SharedCommitmentFields>;
 
-impl Signed<SharedCommitmentFields> {
-    /// Checks the broker's certificate and the customer's signature over
-    /// this message, that it names the certificate and lies inside its
-    /// validity.
-    pub(crate) fn check(
-        &self,
-        broker_key: &PublicKey,
-        certificate: &Certificate,
-    ) -> Result<(), SessionError> {
-        self.check_under(broker_key, certificate)
-    }
-}
-
 impl crate::check::UnderCertificate for SharedCommitmentFields {
     fn certificate(&self) -> &Digest {
         &self.certificate
@@ -367,7 +354,7 @@ impl GrantSession {
         now: u64,
         skew: u64,
     ) -> Result<Self, MultiError> {
-        commitment.check(broker_key, &certificate)?;
+        commitment.check_under(broker_key, &certificate)?;
         let shared_id = commitment.digest();
         grant.check_against(&certificate, &commitment, &shared_id)?;
         if grant.fields.vendor != vendor {
@@ -472,7 +459,7 @@ impl GrantClaim {
         if certificate.fields().broker != *broker.0 {
             return Err(MultiError::WrongBroker);
         }
-        commitment.check(broker.1, certificate)?;
+        commitment.check_under(broker.1, certificate)?;
         let shared_id = commitment.digest();
         grant.check_against(certificate, commitment, &shared_id)?;
         let g = grant.fields();

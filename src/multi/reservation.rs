@@ -141,16 +141,16 @@ impl ReservationTarget<'_> {
                 Ok((c.digest(), c.fields().vendor))
             }
             Self::Leaf(o) => {
-                o.commitment.check(broker_key, certificate)?;
+                o.commitment.check_under(broker_key, certificate)?;
                 Ok((o.check_path()?, o.leaf.vendor))
             }
             Self::Grant(s, g) => {
-                s.check(broker_key, certificate)?;
+                s.check_under(broker_key, certificate)?;
                 g.check_against(certificate, s, &s.digest())?;
                 Ok((g.digest(), g.fields().vendor))
             }
             Self::Device(d, c) => {
-                d.check(broker_key, certificate)?;
+                d.check_under(broker_key, certificate)?;
                 c.check_in(d, &d.digest())?;
                 Ok((c.digest(), c.fields().vendor))
             }

@@ -57,7 +57,7 @@ impl LeafClaim {
             return Err(MultiError::WrongBroker);
         }
         let root = &opening.commitment;
-        root.check(broker.1, certificate)?;
+        root.check_under(broker.1, certificate)?;
         let rf = root.fields();
         let leaf = &opening.leaf;
         if leaf.vendor != *vendor {

@@ -28,19 +28,6 @@ pub struct MultiCommitmentFields {
 /// See [`MerkleTree`].
 pub type MultiCommitment = Signed<MultiCommitmentFields>;
 
-impl Signed<MultiCommitmentFields> {
-    /// Checks the broker's certificate and the customer's signature over
-    /// this message, that it names the certificate and lies inside its
-    /// validity.
-    pub(crate) fn check(
-        &self,
-        broker_key: &PublicKey,
-        certificate: &Certificate,
-    ) -> Result<(), SessionError> {
-        self.check_under(broker_key, certificate)
-    }
-}
-
 impl crate::check::UnderCertificate for MultiCommitmentFields {
     fn certificate(&self) -> &Digest {
         &self.certificate

@@ -69,7 +69,7 @@ impl LeafSession {
         now: u64,
         skew: u64,
     ) -> Result<Self, MultiError> {
-        opening.commitment.check(broker_key, &certificate)?;
+        opening.commitment.check_under(broker_key, &certificate)?;
         let rf = opening.commitment.fields();
         let leaf = &opening.leaf;
         if leaf.vendor != vendor {
