@@ -63,10 +63,13 @@ pub enum Table {
     /// A redeemed renewal link (keyed by the digest of the chain it
     /// continues).
     Link,
+    /// What a vendor is owed in total, by every claim kind (keyed by the
+    /// vendor id's bytes).
+    Vendor,
 }
 
 impl Table {
-    /// The one-byte tag of the table (1 to 4), for stores that keep keys as
+    /// The one-byte tag of the table (1 to 5), for stores that keep keys as
     /// bytes.
     #[must_use]
     pub const fn tag(self) -> u8 {
@@ -75,6 +78,7 @@ impl Table {
             Self::Debt => 2,
             Self::Group => 3,
             Self::Link => 4,
+            Self::Vendor => 5,
         }
     }
 
@@ -86,6 +90,7 @@ impl Table {
             2 => Some(Self::Debt),
             3 => Some(Self::Group),
             4 => Some(Self::Link),
+            5 => Some(Self::Vendor),
             _ => None,
         }
     }

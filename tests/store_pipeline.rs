@@ -82,6 +82,9 @@ proptest! {
         }
         let credited = b.credited(&w.cert.digest()).unwrap();
         prop_assert_eq!(credited, owed_total);
+        // Every kind's credit is owed to the vendor, counted in the same
+        // commit.
+        prop_assert_eq!(b.owed(&w.vendor).unwrap(), owed_total);
         prop_assert!(credited <= limit);
         let released: u64 = ops.iter().map(Op::value).sum();
         prop_assert_eq!(credited, limit.min(released), "value not conserved");
@@ -234,6 +237,11 @@ fn a_store_failing_at_any_call_loses_nothing_and_credits_once() {
             // as the run without faults.
             assert_eq!(
                 b.credited(&w.cert.digest()).unwrap(),
+                total,
+                "k = {k}, after = {after}"
+            );
+            assert_eq!(
+                b.owed(&w.vendor).unwrap(),
                 total,
                 "k = {k}, after = {after}"
             );

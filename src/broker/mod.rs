@@ -380,6 +380,20 @@ impl<S: Store> Broker<S> {
         Ok(self.account(certificate)?.credited)
     }
 
+    /// Value owed to `vendor`: everything credited to it by every claim
+    /// kind, counted in the same commit as the credit itself.
+    ///
+    /// # Errors
+    ///
+    /// [`BrokerError::Store`] or [`BrokerError::Corrupt`].
+    pub fn owed(&mut self, vendor: &VendorId) -> Result<u64, BrokerError<S::Error>> {
+        self.read_one(pipeline::vendor_key(vendor))?
+            .map(|b| pipeline::decode_owed(&b))
+            .transpose()
+            .map_err(BrokerError::Corrupt)
+            .map(Option::unwrap_or_default)
+    }
+
     /// Reserved value still locked at `now` under the certificate (expired
     /// reservations lock nothing, released or not).
     ///

@@ -203,6 +203,7 @@ impl<S: Store> Broker<S> {
             keys.push(Key::new(Table::Group, *g.id()));
         }
         keys.extend(plan.links.iter().map(|l| Key::new(Table::Link, l.previous)));
+        keys.push(vendor_key(vendor));
         for _ in 0..MAX_ATTEMPTS {
             let entries = self.store.read(&keys).map_err(BrokerError::Store)?;
             if entries.len() != keys.len() {
@@ -249,6 +250,7 @@ impl<S: Store> Broker<S> {
         for _ in &plan.links {
             links.push(next());
         }
+        let vendor_owed = next().map(decode_owed).transpose().map_err(corrupt)?;
         let refuse = |r| Err(BrokerError::Refused(r));
 
         // Renewal forks: a stored link continuing the same chain differently.
@@ -446,6 +448,10 @@ impl<S: Store> Broker<S> {
                 batch = batch.write(Key::new(Table::Link, l.previous), l.bytes.clone());
             }
         }
+        if owed > 0 {
+            let total = vendor_owed.unwrap_or(0).saturating_add(owed);
+            batch = batch.write(vendor_key(vendor), encode_owed(total));
+        }
         Ok((
             Outcome {
                 debts: outcomes,
@@ -459,6 +465,24 @@ impl<S: Store> Broker<S> {
             batch,
         ))
     }
+}
+
+/// The key of what `vendor` is owed.
+pub(crate) fn vendor_key(vendor: &VendorId) -> Key {
+    Key::new(Table::Vendor, Digest::from_bytes(*vendor.as_bytes()))
+}
+
+/// A vendor record: the value owed, `u64` big-endian.
+pub(crate) fn encode_owed(owed: u64) -> Vec<u8> {
+    owed.to_be_bytes().to_vec()
+}
+
+/// Decodes a vendor record.
+pub(crate) fn decode_owed(bytes: &[u8]) -> Result<u64, crate::DecodeError> {
+    let mut r = crate::wire::Reader::new(bytes);
+    let owed = r.u64("owed")?;
+    r.finish()?;
+    Ok(owed)
 }
 
 /// Chain steps from `recorded` (or the anchors) to `new`.
