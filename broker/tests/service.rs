@@ -1,0 +1,131 @@
+//! The broker service over HTTP: every claim kind, reservations, balances,
+//! debts, fraud proofs and certificate issuance, on the embedded database
+//! (and on PostgreSQL when `PAYWORD_TEST_POSTGRES` is set).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+mod support;
+
+use common::*;
+use payword::{Encode, MessageSigner};
+use payword_broker::api::{Hex, IssueRequest, ReserveRequest, ReserveTarget};
+use payword_broker::client::ClientError;
+use support::{Spec, TOKEN};
+
+/// Every claim kind through one service: each is credited once, the
+/// vendor is owed the sum, the certificate's balance counts them all.
+fn every_claim_kind(spec: &Spec) {
+    let w = world(10_000);
+    let service = spec.start(NOW);
+    let c = service.client();
+    let claims: Vec<(Vec<u8>, u64, &str)> = vec![
+        (plain(&w, 10, 2, 40).to_bytes(), 80, "plain"),
+        (cascade(&w, 11, 1, 25).to_bytes(), 25, "cascade"),
+        (leaf(&w, 12, 1000, 30).to_bytes(), 30, "leaf"),
+        (grant(&w, 13, 20).to_bytes(), 20, "grant"),
+        (device(&w, 14, 1000, 1000, 15).to_bytes(), 15, "device"),
+    ];
+    let mut total = 0;
+    for (bytes, value, kind) in &claims {
+        let r = c.redeem_bytes(&w.vendor, bytes).unwrap();
+        assert_eq!((r.kind.as_str(), r.owed), (*kind, *value));
+        total += value;
+        // A duplicate owes nothing.
+        assert_eq!(c.redeem_bytes(&w.vendor, bytes).unwrap().owed, 0);
+    }
+    assert_eq!(c.owed(&w.vendor).unwrap(), total);
+    let b = c.balance(&w.cert.digest()).unwrap();
+    assert_eq!((b.credited, b.reserved), (total, 0));
+    assert!(b.debts >= 5, "{b:?}");
+    // The plain claim's debt.
+    let p = plain(&w, 10, 2, 40);
+    let d = c.debt(&p.commitment.digest()).unwrap();
+    assert_eq!((d.units, d.credited), (40, 80));
+    assert_eq!(d.certificate.0, w.cert.digest().as_bytes().to_vec());
+    assert_eq!(
+        c.debt(&payword::Digest::from_bytes([9; 32]))
+            .unwrap_err()
+            .status(),
+        Some(404)
+    );
+}
+
+#[test]
+fn every_claim_kind_on_redb() {
+    let spec = Spec::redb("svc-kinds");
+    every_claim_kind(&spec);
+    support::cleanup(&spec.dir);
+}
+
+#[test]
+fn every_claim_kind_on_postgres() {
+    let Some(spec) = Spec::pg("svc_kinds") else {
+        eprintln!("PAYWORD_TEST_POSTGRES not set: PostgreSQL test not run");
+        return;
+    };
+    every_claim_kind(&spec);
+    support::cleanup(&spec.dir);
+}
+
+#[test]
+fn state_survives_restart_and_reservations_hold() {
+    let spec = Spec::redb("svc-restart");
+    let w = world(100);
+    let mut service = spec.start(NOW);
+    let c = service.client();
+    // 60 of the 100 reserved for one commitment.
+    let reserved = plain(&w, 20, 1, 60);
+    let r = c
+        .reserve(&ReserveRequest {
+            certificate: Hex(w.cert.to_bytes()),
+            target: ReserveTarget::Commitment {
+                commitment: Hex(reserved.commitment.to_bytes()),
+            },
+            amount: 60,
+            expires: NOW + 5000,
+        })
+        .unwrap();
+    assert!(!r.reservation.0.is_empty());
+    assert_eq!(c.balance(&w.cert.digest()).unwrap().reserved, 60);
+    // Another commitment gets only the 40 left.
+    let other = plain(&w, 21, 1, 70);
+    assert_eq!(c.redeem(&w.vendor, &other).unwrap().owed, 40);
+    // Graceful stop, restart on the same file: the reservation and the
+    // credit are still there.
+    assert!(service.terminate());
+    let service = spec.start(NOW);
+    let c = service.client();
+    let b = c.balance(&w.cert.digest()).unwrap();
+    assert_eq!((b.credited, b.reserved), (40, 60));
+    assert_eq!(c.redeem(&w.vendor, &reserved).unwrap().owed, 60);
+    assert_eq!(c.redeem(&w.vendor, &other).unwrap().owed, 0);
+    // Past the limit: the broker has an overspend proof that verifies.
+    let proof = c.fraud_proof(&w.cert).unwrap().expect("a fraud proof");
+    let proof = payword::fraud::FraudProof::decode(&proof).unwrap();
+    assert!(proof.verify(&w.broker.public_key(), 1 << 20).is_ok());
+    support::cleanup(&spec.dir);
+}
+
+#[test]
+fn certificates_need_the_operator_token() {
+    let spec = Spec::redb("svc-issue");
+    let service = spec.start(NOW);
+    let c = service.client();
+    let w = world(1);
+    let req = IssueRequest {
+        customer: Hex(vec![4; 16]),
+        customer_key: Hex(w.customer.public_key().as_bytes().to_vec()),
+        credit_limit: 500,
+        valid_from: NOW - 10,
+        expires: NOW + 1000,
+    };
+    let e = c.issue("wrong-token-wrong-token", &req).unwrap_err();
+    assert!(matches!(e, ClientError::Status { status: 401, .. }), "{e}");
+    let (cert, issued) = c.issue(TOKEN, &req).unwrap();
+    assert_eq!(cert.fields().credit_limit, 500);
+    assert_eq!(cert.fields().customer_key, w.customer.public_key());
+    assert!(cert.verify(&w.broker.public_key()).is_ok());
+    assert_eq!(issued.digest.0, cert.digest().as_bytes().to_vec());
+    support::cleanup(&spec.dir);
+}
