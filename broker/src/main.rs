@@ -101,6 +101,10 @@ struct ServeArgs {
     /// Seconds after a commitment expires during which it is still redeemed.
     #[arg(long, default_value_t = 86_400)]
     grace: u64,
+    /// The most chain steps (hashes) one claim may cost [default: the core's
+    /// DEFAULT_CLAIM_STEP_LIMIT].
+    #[arg(long)]
+    claim_step_limit: Option<u32>,
     /// Largest request body in bytes [default: the largest claim, rounded up
     /// to 4 KiB].
     #[arg(long)]
@@ -247,6 +251,9 @@ fn run_serve(args: ServeArgs) -> Result<(), Error> {
     let mut config = ServiceConfig::new(id, key, token.to_vec());
     config.grace = args.grace;
     config.clock_offset = args.clock_offset;
+    if let Some(limit) = args.claim_step_limit {
+        config.claim_step_limit = limit;
+    }
     config.max_body = args.max_body.unwrap_or_else(default_max_body);
     let server = ServerConfig {
         header_timeout: Duration::from_secs(args.header_timeout),
