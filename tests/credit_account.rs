@@ -284,3 +284,22 @@ fn reservations_need_an_authenticated_target() {
         .unwrap();
     assert!(r.covers(&genuine.digest(), &w.vendor));
 }
+
+#[test]
+fn a_reservation_of_nothing_is_refused() {
+    let w = world(100);
+    let mut b = broker(&w);
+    let p = plain(&w, 20, 1, 10);
+    assert_eq!(
+        b.reserve(
+            &w.cert,
+            ReservationTarget::Commitment(&p.commitment),
+            0,
+            NOW,
+            NOW + 10,
+            &w.broker,
+        ),
+        Err(MultiError::ZeroAmount)
+    );
+    assert_eq!(b.reserved(&w.cert.digest(), NOW).unwrap(), 0);
+}

@@ -1389,6 +1389,7 @@ fn c_send_sync_and_good_errors() {
         MultiError::OutsideGrant,
         MultiError::GrantOverlap,
         MultiError::OverCredit,
+        MultiError::ZeroAmount,
         MultiError::UnknownDevice,
         MultiError::Invalid(payword::SessionError::Expired),
     ] {

@@ -400,11 +400,13 @@ fn purse_commitments_work_end_to_end() {
     .unwrap();
     let mut s = open(&w, c, NOW).unwrap();
     let mut total = 0;
+    let mut earlier = Vec::new();
     for amount in [1u64, 9, 347, 1000, 12] {
         let p = Payment::new(c.digest(), PaymentBody::Purse(purse.pay(amount).unwrap()));
         assert_eq!(Payment::decode(&p.to_bytes()), Ok(p));
         assert_eq!(s.pay(&p, NOW), Ok(amount));
         total += amount;
+        earlier.push(p);
     }
     assert_eq!(s.units_paid(), total);
     let claim = s.claim().unwrap();
@@ -412,6 +414,68 @@ fn purse_commitments_work_end_to_end() {
     let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 0);
     let r = b.redeem(&claim, &w.vendor, NOW).unwrap();
     assert_eq!((r.owed, r.units), (total, total));
+    // An earlier, genuine payment of the purse is a duplicate: nothing new.
+    let old = RedemptionClaim {
+        payment: earlier[1],
+        ..claim
+    };
+    assert_eq!(b.redeem(&old, &w.vendor, NOW).unwrap().owed, 0);
+    // The same with one part's word forged is refused, at any index.
+    let PaymentBody::Purse(parts) = earlier[1].body() else {
+        unreachable!()
+    };
+    let (j, p) = parts.parts().next().unwrap();
+    let forged = parts.with(j, Payword::new(p.index(), Word::from_bytes([0xab; 32])));
+    let forged = RedemptionClaim {
+        payment: Payment::new(c.digest(), PaymentBody::Purse(forged)),
+        ..claim
+    };
+    assert!(matches!(
+        b.redeem(&forged, &w.vendor, NOW),
+        Err(RedeemError::Invalid(SessionError::Payment(
+            VerifyError::Forged
+        )))
+    ));
+    assert_eq!(b.credited(&w.cert.digest()).unwrap(), total);
+}
+
+#[test]
+fn a_duplicate_claim_must_carry_true_paywords() {
+    let w = world(1_000_000);
+    let (c, words) = commit(&w, 12, 1);
+    let claim_at = |p: Payword| RedemptionClaim {
+        certificate: w.cert,
+        commitment: c,
+        payment: pay(&c, p),
+    };
+    let mut b = Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 0);
+    assert_eq!(
+        b.redeem(&claim_at(words[40]), &w.vendor, NOW).unwrap().owed,
+        40
+    );
+    // Genuine duplicates (the same payword, an earlier one): nothing new.
+    assert_eq!(
+        b.redeem(&claim_at(words[40]), &w.vendor, NOW).unwrap().owed,
+        0
+    );
+    assert_eq!(
+        b.redeem(&claim_at(words[7]), &w.vendor, NOW).unwrap().owed,
+        0
+    );
+    // Forged words at, below and at the anchor's index are refused.
+    for index in [40, 7, 1, 0] {
+        let forged = claim_at(Payword::new(index, Word::from_bytes([0xab; 32])));
+        assert!(
+            matches!(
+                b.redeem(&forged, &w.vendor, NOW),
+                Err(RedeemError::Invalid(SessionError::Payment(
+                    VerifyError::Forged
+                )))
+            ),
+            "index {index}"
+        );
+    }
+    assert_eq!(b.credited(&w.cert.digest()).unwrap(), 40);
 }
 
 /// Every message of a small honest run.

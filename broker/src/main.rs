@@ -251,13 +251,13 @@ fn run_serve(args: ServeArgs) -> Result<(), Error> {
     let mut config = ServiceConfig::new(id, key, token.to_vec());
     config.grace = args.grace;
     config.clock_offset = args.clock_offset;
+    config.request_timeout = Duration::from_secs(args.request_timeout);
     if let Some(limit) = args.claim_step_limit {
         config.claim_step_limit = limit;
     }
     config.max_body = args.max_body.unwrap_or_else(default_max_body);
     let server = ServerConfig {
         header_timeout: Duration::from_secs(args.header_timeout),
-        request_timeout: Duration::from_secs(args.request_timeout),
         max_connections: args.max_connections.max(1),
         drain_timeout: Duration::from_secs(args.drain_timeout),
     };

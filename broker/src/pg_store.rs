@@ -141,14 +141,22 @@ impl From<postgres::Error> for PgStoreError {
 }
 
 /// Whether the error is the database refusing one of two racing
-/// transactions (retry), not a failure.
+/// transactions (a conflict to retry), not a failure.
 fn is_race(e: &postgres::Error) -> bool {
     e.code().is_some_and(|c| {
         *c == SqlState::T_R_SERIALIZATION_FAILURE
             || *c == SqlState::T_R_DEADLOCK_DETECTED
             || *c == SqlState::UNIQUE_VIOLATION
-            || *c == SqlState::DUPLICATE_TABLE
     })
+}
+
+/// Whether a schema setup failed because another process set up the same
+/// objects at the same time (`CREATE TABLE IF NOT EXISTS` races on the
+/// table's catalog rows and its row type).
+fn is_setup_race(e: &postgres::Error) -> bool {
+    is_race(e)
+        || e.code()
+            .is_some_and(|c| *c == SqlState::DUPLICATE_TABLE || *c == SqlState::DUPLICATE_OBJECT)
 }
 
 impl PgStore {
@@ -224,7 +232,7 @@ fn migrate(client: &mut Client) -> Result<(), PgStoreError> {
     for _ in 0..SETUP_ATTEMPTS {
         match try_migrate(client) {
             Ok(()) => return Ok(()),
-            Err(PgStoreError::Db(e)) if is_race(&e) => {}
+            Err(PgStoreError::Db(e)) if is_setup_race(&e) => {}
             Err(e) => return Err(e),
         }
     }

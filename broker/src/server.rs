@@ -1,8 +1,8 @@
 //! Serving a router over HTTP/1.1 with the limits a public endpoint needs.
 //!
 //! - **Slow clients.** Request headers must arrive within
-//!   `header_timeout`; a whole request (headers, body and the broker's
-//!   work) within `request_timeout`, or the client gets 408.
+//!   `header_timeout`, or the connection is closed (the body and the work
+//!   are bounded by the service's own request timeout, answered with 408).
 //! - **Many clients.** At most `max_connections` connections are open; the
 //!   ones past that are closed at once.
 //! - **Graceful shutdown.** When `shutdown` resolves the listener closes,
@@ -31,21 +31,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::StatusCode;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tower_http::timeout::TimeoutLayer;
 
 /// Limits of [`serve`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ServerConfig {
-    /// Time to receive a request's headers.
+    /// Time to receive a request's headers (an idle kept-alive connection
+    /// is closed after it too).
     pub header_timeout: Duration,
-    /// Time for a whole request, body and work included.
-    pub request_timeout: Duration,
     /// Connections open at once.
     pub max_connections: usize,
     /// Time requests in flight get to finish at shutdown.
@@ -56,7 +53,6 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             header_timeout: Duration::from_secs(5),
-            request_timeout: Duration::from_secs(10),
             max_connections: 1024,
             drain_timeout: Duration::from_secs(10),
         }
@@ -71,10 +67,6 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) {
-    let router = router.layer(TimeoutLayer::with_status_code(
-        StatusCode::REQUEST_TIMEOUT,
-        config.request_timeout,
-    ));
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let mut shutdown = std::pin::pin!(shutdown);

@@ -71,6 +71,8 @@ use payword::{
 };
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use zeroize::Zeroizing;
 
 use crate::api::{
@@ -116,6 +118,8 @@ pub struct ServiceConfig {
     /// Seconds added to the system clock (0 in production; tests and
     /// replays run the broker at another time).
     pub clock_offset: i64,
+    /// Time for a whole request, body and work included (408 past it).
+    pub request_timeout: Duration,
 }
 
 impl std::fmt::Debug for ServiceConfig {
@@ -127,6 +131,7 @@ impl std::fmt::Debug for ServiceConfig {
             .field("claim_step_limit", &self.claim_step_limit)
             .field("max_body", &self.max_body)
             .field("clock_offset", &self.clock_offset)
+            .field("request_timeout", &self.request_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -144,6 +149,7 @@ impl ServiceConfig {
             claim_step_limit: payword::DEFAULT_CLAIM_STEP_LIMIT,
             max_body: default_max_body(),
             clock_offset: 0,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
 }
@@ -175,6 +181,22 @@ struct Inner<S: Store> {
     info: BrokerInfo,
     id: BrokerId,
     clock_offset: i64,
+    request_timeout: Duration,
+}
+
+/// A broker taken from the pool, with its slot: both go back on drop.
+struct Lease<S: Store> {
+    broker: Option<Broker<S>>,
+    inner: Arc<Inner<S>>,
+}
+
+impl<S: Store> Drop for Lease<S> {
+    fn drop(&mut self) {
+        if let (Some(b), Ok(mut pool)) = (self.broker.take(), self.inner.pool.lock()) {
+            pool.push(b);
+        }
+        self.inner.permits.add_permits(1);
+    }
 }
 
 /// An error answer.
@@ -477,13 +499,16 @@ where
                 info,
                 id: config.broker_id,
                 clock_offset: config.clock_offset,
+                request_timeout: config.request_timeout,
             }),
         }
     }
 
-    /// The routes, with the body limit and the request log.
+    /// The routes, with the body limit, the request timeout, JSON error
+    /// bodies for the framework's own errors, and the request log.
     pub fn router(&self) -> Router {
         let max_body = self.inner.info.max_body;
+        let timeout = self.inner.request_timeout;
         Router::new()
             .route("/v1/health", get(health))
             .route("/v1/broker", get(broker_info::<S>))
@@ -496,11 +521,22 @@ where
             .route("/v1/fraud-proofs", post(fraud_proof::<S>))
             .fallback(not_found)
             .layer(DefaultBodyLimit::max(max_body))
+            // A declared length over the limit is refused before any read.
+            .layer(RequestBodyLimitLayer::new(max_body))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                timeout,
+            ))
+            .layer(middleware::from_fn(json_errors))
             .layer(middleware::from_fn(log_request))
             .with_state(self.clone())
     }
 
     /// Runs `f` with a broker from the pool on a blocking thread.
+    ///
+    /// The blocking task owns the broker and its slot until it ends, and
+    /// gives both back itself (even if `f` panics): a request dropped while
+    /// its work runs (a timeout, a client gone) never loses a broker.
     async fn with_broker<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Broker<S>) -> T + Send + 'static,
@@ -518,26 +554,20 @@ where
             .acquire()
             .await
             .map_err(|_| unavailable())?;
-        let Some(mut broker) = self.inner.pool.lock().ok().and_then(|mut p| p.pop()) else {
+        let Some(broker) = self.inner.pool.lock().ok().and_then(|mut p| p.pop()) else {
             return Err(unavailable());
         };
-        let joined = tokio::task::spawn_blocking(move || {
-            let out = f(&mut broker);
-            (broker, out)
-        })
-        .await;
+        // From here the lease gives the slot back.
+        permit.forget();
+        let mut lease = Lease {
+            broker: Some(broker),
+            inner: Arc::clone(&self.inner),
+        };
+        let joined = tokio::task::spawn_blocking(move || lease.broker.as_mut().map(f)).await;
         match joined {
-            Ok((broker, out)) => {
-                if let Ok(mut p) = self.inner.pool.lock() {
-                    p.push(broker);
-                }
-                drop(permit);
-                Ok(out)
-            }
-            Err(e) => {
-                // The broker is lost with its thread: so is its slot.
-                permit.forget();
-                tracing::error!(error = %e, "broker task failed");
+            Ok(Some(out)) => Ok(out),
+            Ok(None) | Err(_) => {
+                tracing::error!("broker task failed");
                 Err(ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
@@ -580,6 +610,42 @@ async fn log_request(req: Request, next: Next) -> Response {
         tracing::info!(%method, %path, status, micros, "request");
     }
     response
+}
+
+/// Gives every error answer an [`ErrorBody`]: the framework's own (405,
+/// 413, 408, a path or body that does not parse) come as plain text or
+/// empty, and are rewritten here, keeping their status and text.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_owned();
+    let (code, default) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "request body over the limit"),
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "request not received in time"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "method not allowed here"),
+        StatusCode::NOT_FOUND => ("not_found", "no such route"),
+        s if s.is_client_error() => ("bad_request", "bad request"),
+        _ => ("internal", "internal error"),
+    };
+    let message = if text.is_empty() {
+        default.to_owned()
+    } else {
+        format!("{default}: {text}")
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
 }
 
 async fn not_found() -> ApiError {
@@ -791,6 +857,5 @@ where
     }))
 }
 
-/// How long [`Service`] operations may wait: the request timeout of the
-/// server (see [`server::ServerConfig`](crate::server::ServerConfig)).
+/// The default time for a whole request ([`ServiceConfig::request_timeout`]).
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);

@@ -129,3 +129,48 @@ fn certificates_need_the_operator_token() {
     assert_eq!(issued.digest.0, cert.digest().as_bytes().to_vec());
     support::cleanup(&spec.dir);
 }
+
+/// A request cut off while its store call waits (here: a table lock held
+/// past the request timeout) must give its broker back: afterwards the
+/// service still answers with its one worker.
+#[test]
+fn a_timed_out_request_gives_its_broker_back() {
+    let Some(mut spec) = Spec::pg("svc_lease") else {
+        eprintln!("PAYWORD_TEST_POSTGRES not set: PostgreSQL test not run");
+        return;
+    };
+    spec.workers = 1;
+    spec.extra = vec!["--request-timeout".into(), "1".into()];
+    let w = world(1_000);
+    let service = spec.start(NOW);
+    let c = service.client();
+    assert_eq!(c.owed(&w.vendor).unwrap(), 0);
+    let support::Backend::Pg(conn) = &spec.backend else {
+        unreachable!()
+    };
+    let mut admin = postgres::Client::connect(conn, postgres::NoTls).unwrap();
+    let mut lock = admin.transaction().unwrap();
+    lock.batch_execute("LOCK TABLE payword_records IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    // Two requests wait on the lock and time out (408).
+    for _ in 0..2 {
+        let e = c.owed(&w.vendor).unwrap_err();
+        assert_eq!(e.status(), Some(408), "{e}");
+    }
+    lock.rollback().unwrap();
+    // The worker is back: answered, and a claim is redeemed.
+    let start = std::time::Instant::now();
+    let owed = loop {
+        match c.redeem(&w.vendor, &plain(&w, 30, 1, 5)) {
+            Ok(r) => break r.owed,
+            Err(e) if start.elapsed() < std::time::Duration::from_secs(10) => {
+                assert_eq!(e.status(), Some(503), "{e}");
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("the service lost its broker: {e}"),
+        }
+    };
+    assert_eq!(owed, 5);
+    assert_eq!(c.owed(&w.vendor).unwrap(), 5);
+    support::cleanup(&spec.dir);
+}

@@ -17,10 +17,12 @@ use alloc::vec::Vec;
 
 use super::record::{Account, DebtRecord, GroupRecord, MAX_DEBTS, MAX_MEMBERS, Member, SLOTS};
 use super::{Broker, BrokerError, Refusal, newer_parts};
+use crate::Payword;
 use crate::check::{ChainState, SessionError};
 use crate::message::{Certificate, CommittedChain, PaymentBody, VendorId};
 use crate::sign::Digest;
 use crate::store::{Batch, Commit, Key, Store, Table};
+use crate::verify::{PursePayment, VerifyError};
 
 /// How often one redemption reads and commits before giving up on a store
 /// that other brokers keep changing.
@@ -280,13 +282,30 @@ impl<S: Store> Broker<S> {
             }
         }
 
-        // Budget, before any hashing.
+        // Budget, before any hashing: the new paywords from the recorded
+        // ones, and the recorded ones down to any claimed part that is not
+        // new (a duplicate must be a true payword too). Parts at the same
+        // index as recorded are compared without hashing.
         let mut needed: u64 = 0;
-        for (d, rec) in plan.debts.iter().zip(&debts) {
+        let mut stale = Vec::with_capacity(plan.debts.len());
+        for (index, (d, rec)) in plan.debts.iter().zip(&debts).enumerate() {
             let recorded = rec
                 .as_ref()
                 .and_then(|r| r.paid.as_ref())
                 .or(d.start.as_ref());
+            let old = match &d.claimed {
+                Some(c) => older_parts(&d.chain, c, recorded).map_err(|error| {
+                    BrokerError::Refused(Refusal::Payword {
+                        index,
+                        error: SessionError::Payment(error),
+                    })
+                })?,
+                None => None,
+            };
+            if let Some((lower, upper)) = &old {
+                needed = needed.saturating_add(steps_between(upper, Some(lower)));
+            }
+            stale.push(old);
             if let Some(c) = &d.claimed
                 && let Some(new) = newer_parts(c, recorded)
             {
@@ -298,6 +317,17 @@ impl<S: Store> Broker<S> {
                 needed,
                 limit: self.limit,
             });
+        }
+
+        // Hashing: claimed parts below the recorded ones, from below.
+        for (index, (d, old)) in plan.debts.iter().zip(&stale).enumerate() {
+            if let Some((lower, upper)) = old {
+                let refused = |error| BrokerError::Refused(Refusal::Payword { index, error });
+                ChainState::new(&d.chain, Some(lower), self.limit)
+                    .map_err(refused)?
+                    .accept(upper)
+                    .map_err(refused)?;
+            }
         }
 
         // Hashing: each chain from its recorded paywords.
@@ -483,6 +513,79 @@ pub(crate) fn decode_owed(bytes: &[u8]) -> Result<u64, crate::DecodeError> {
     let owed = r.u64("owed")?;
     r.finish()?;
     Ok(owed)
+}
+
+/// The parts of `claimed` that are not above what is recorded (or the
+/// anchors), as `(claimed parts, recorded parts)` to verify by hashing the
+/// recorded parts down to the claimed ones; `None` if there are none to
+/// hash.
+///
+/// # Errors
+///
+/// [`VerifyError::Forged`] if a part at the same index as recorded (or at
+/// index 0, the anchor) has another word.
+fn older_parts(
+    chain: &CommittedChain,
+    claimed: &PaymentBody,
+    recorded: Option<&PaymentBody>,
+) -> Result<Option<(PaymentBody, PaymentBody)>, VerifyError> {
+    use subtle::ConstantTimeEq;
+    let same = |a: &Payword, b: &Payword| bool::from(a.word().ct_eq(b.word()));
+    match (claimed, recorded, chain) {
+        (PaymentBody::Single(c), r, CommittedChain::Single { anchor, .. }) => {
+            let r = match r {
+                Some(PaymentBody::Single(r)) => *r,
+                Some(PaymentBody::Purse(_)) => return Ok(None),
+                None => Payword::new(0, anchor.as_word()),
+            };
+            if c.index() > r.index() {
+                Ok(None)
+            } else if c.index() == r.index() {
+                if same(c, &r) {
+                    Ok(None)
+                } else {
+                    Err(VerifyError::Forged)
+                }
+            } else {
+                Ok(Some((*claimed, PaymentBody::Single(r))))
+            }
+        }
+        (PaymentBody::Purse(c), r, CommittedChain::Purse { anchors, .. }) => {
+            let r = match r {
+                Some(PaymentBody::Purse(r)) => Some(r),
+                Some(PaymentBody::Single(_)) => return Ok(None),
+                None => None,
+            };
+            let mut lower = PursePayment::new();
+            let mut upper = PursePayment::new();
+            let mut any = false;
+            for (j, p) in c.parts() {
+                let at = match r.and_then(|r| r.part(j)) {
+                    Some(q) => *q,
+                    None => match anchors.as_slice().get(usize::from(j)) {
+                        Some(a) => Payword::new(0, a.as_word()),
+                        // An unknown denomination: the receiver refuses it.
+                        None => continue,
+                    },
+                };
+                if p.index() > at.index() {
+                    continue;
+                }
+                if p.index() == at.index() {
+                    if !same(p, &at) {
+                        return Err(VerifyError::Forged);
+                    }
+                    continue;
+                }
+                lower = lower.with(j, *p);
+                upper = upper.with(j, at);
+                any = true;
+            }
+            Ok(any.then_some((PaymentBody::Purse(lower), PaymentBody::Purse(upper))))
+        }
+        // A kind mismatch: the receiver refuses it.
+        _ => Ok(None),
+    }
 }
 
 /// Chain steps from `recorded` (or the anchors) to `new`.

@@ -120,6 +120,8 @@ pub enum MultiError {
     OverCredit,
     /// The commitment already holds a reservation.
     AlreadyReserved,
+    /// A reservation of nothing (amount 0).
+    ZeroAmount,
     /// A tree of no leaves, or of more than [`MAX_LEAVES`]; a domain of no
     /// devices or more than [`MAX_DEVICES`](domain::MAX_DEVICES).
     TreeSize,
@@ -149,6 +151,7 @@ impl fmt::Display for MultiError {
             Self::GrantOverlap => f.write_str("an overlapping grant was already redeemed"),
             Self::UnknownDevice => f.write_str("device is not in the domain"),
             Self::OverCredit => f.write_str("reservation exceeds the available credit"),
+            Self::ZeroAmount => f.write_str("a reservation's amount must be positive"),
             Self::AlreadyReserved => f.write_str("commitment already holds a reservation"),
             Self::TreeSize => f.write_str("tree size out of range"),
             Self::Overflow => f.write_str("amount overflows"),

@@ -217,8 +217,9 @@ impl<S: Store> Broker<S> {
     /// [`MultiError::UnknownDevice`]), [`MultiError::AlreadyReserved`]
     /// (another reservation for the same key; asking again for exactly the
     /// same one returns it again, so a retry after a lost answer is safe),
-    /// [`MultiError::OverCredit`], [`MultiError::TooManyRecords`],
-    /// [`MultiError::Sign`], [`MultiError::Store`]. On error nothing
+    /// [`MultiError::OverCredit`], [`MultiError::ZeroAmount`],
+    /// [`MultiError::TooManyRecords`], [`MultiError::Sign`],
+    /// [`MultiError::Store`]. On error nothing
     /// changes.
     pub fn reserve<K: MessageSigner + ?Sized>(
         &mut self,
@@ -241,7 +242,7 @@ impl<S: Store> Broker<S> {
             return Err(SessionError::Expired.into());
         }
         if amount == 0 {
-            return Err(MultiError::OverCredit);
+            return Err(MultiError::ZeroAmount);
         }
         let (key, vendor) = target.authenticate(&self.key, certificate)?;
         let cert_id = certificate.digest();

@@ -15,7 +15,7 @@ use payword::tree::{Leaf, LeafClaim, MerkleTree, MultiCommitment};
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
     CommitmentFields, CommittedChain, CustomerId, HashAlg, MemoryStore, MessageSigner, Payment,
-    PaymentBody, Payword, RedemptionClaim, Session, Sha256, StoreAll, Traversal, VendorId,
+    PaymentBody, RedemptionClaim, Session, Sha256, StoreAll, Traversal, VendorId,
 };
 
 pub const NOW: u64 = 1_000_000;
@@ -100,6 +100,18 @@ pub fn cascade(w: &World, byte: u8, unit_value: u64, payments: u32) -> CascadeCl
 
 /// A plain commitment (no renewal) with `units` paid, as a claim.
 pub fn plain(w: &World, byte: u8, unit_value: u64, units: u32) -> RedemptionClaim {
+    plain_at(w, byte, unit_value, units, NOW - 10, NOW + 10_000)
+}
+
+/// [`plain`] with the commitment valid over `[valid_from, expires]`.
+pub fn plain_at(
+    w: &World,
+    byte: u8,
+    unit_value: u64,
+    units: u32,
+    valid_from: u64,
+    expires: u64,
+) -> RedemptionClaim {
     let p = params(byte, 100);
     let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([byte; 32]), p).unwrap();
     let commitment = Commitment::sign(
@@ -107,8 +119,8 @@ pub fn plain(w: &World, byte: u8, unit_value: u64, units: u32) -> RedemptionClai
             certificate: w.cert.digest(),
             vendor: w.vendor,
             unit_value,
-            valid_from: NOW - 10,
-            expires: NOW + 10_000,
+            valid_from,
+            expires,
             chain: CommittedChain::Single {
                 params: p,
                 anchor: wallet.anchor(),
@@ -159,6 +171,12 @@ pub fn leaf(w: &World, byte: u8, cap: u64, units: u32) -> LeafClaim {
 /// A grant claim: paywords `(0, 100]` of a shared chain granted to the
 /// vendor, `units` of them paid.
 pub fn grant(w: &World, byte: u8, units: u32) -> GrantClaim {
+    grant_range(w, byte, 0, 100, units)
+}
+
+/// A grant of paywords `(from, to]` of the shared chain of [`grant`]`(w,
+/// byte, …)`, with `units` of them paid.
+pub fn grant_range(w: &World, byte: u8, from: u32, to: u32, units: u32) -> GrantClaim {
     let p = params(byte, 100);
     let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([byte; 32]), p).unwrap();
     let shared = SharedCommitment::sign(
@@ -173,23 +191,27 @@ pub fn grant(w: &World, byte: u8, units: u32) -> GrantClaim {
         &w.customer,
     )
     .unwrap();
+    let start = if from == 0 {
+        shared.fields().anchor.as_word()
+    } else {
+        *wallet.advance(from).unwrap().word()
+    };
     let g = RangeGrant::sign(
         RangeGrantFields {
             commitment: shared.digest(),
             vendor: w.vendor,
-            from: 0,
-            to: 100,
-            start: shared.fields().anchor.as_word(),
+            from,
+            to,
+            start,
         },
         &w.customer,
     )
     .unwrap();
-    let top: Payword = wallet.advance(units).unwrap();
     GrantClaim {
         certificate: w.cert,
         commitment: shared,
         grant: g,
-        payword: top,
+        payword: wallet.advance(units).unwrap(),
     }
 }
 
