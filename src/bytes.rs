@@ -211,6 +211,20 @@ impl fmt::Display for HexError {
 
 impl core::error::Error for HexError {}
 
+/// A secret state's encoding in a zeroizing vector of exactly its length:
+/// `encode` writes at most `max` bytes into the buffer it is given and
+/// returns how many.
+#[cfg(feature = "alloc")]
+pub(crate) fn secret_bytes(
+    max: usize,
+    encode: impl FnOnce(&mut [u8]) -> usize,
+) -> zeroize::Zeroizing<alloc::vec::Vec<u8>> {
+    let mut v = zeroize::Zeroizing::new(alloc::vec![0u8; max]);
+    let len = encode(&mut v);
+    v.truncate(len);
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

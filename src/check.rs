@@ -38,6 +38,14 @@ pub enum SessionError {
     Overflow,
     /// The chain parameters could not be used (unsupported hash).
     Unsupported,
+    /// The payment does not pay exactly the price asked
+    /// ([`Session::pay_exact`](crate::Session::pay_exact)).
+    WrongPrice {
+        /// Units asked.
+        price: u64,
+        /// Units the payment advances by.
+        paid: u64,
+    },
 }
 
 impl fmt::Display for SessionError {
@@ -56,6 +64,9 @@ impl fmt::Display for SessionError {
             Self::Payment(e) => write!(f, "payment refused: {e}"),
             Self::Overflow => f.write_str("amount overflows"),
             Self::Unsupported => f.write_str("unsupported chain parameters"),
+            Self::WrongPrice { price, paid } => {
+                write!(f, "payment advances {paid} units, the price is {price}")
+            }
         }
     }
 }

@@ -60,6 +60,22 @@ byte_newtype!(
     32
 );
 
+byte_newtype!(
+    /// The digest of a canonical message: its identity (brokers key their records on it) and
+    /// what signatures cover. Payments name the commitment they pay under by its digest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::Digest;
+    ///
+    /// let d = Digest::from_bytes([0; 32]);
+    /// assert_eq!(d.to_string(), "0".repeat(64));
+    /// ```
+    Digest,
+    32
+);
+
 impl ChainId {
     /// A fresh random chain id from the caller's cryptographic RNG.
     ///

@@ -26,16 +26,25 @@ mod message;
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
 mod multi;
 #[cfg(feature = "ed25519")]
+pub mod offer;
+mod payment;
+#[cfg(feature = "ed25519")]
 pub mod renew;
-#[cfg(all(feature = "serde", feature = "ed25519"))]
+#[cfg(feature = "serde")]
 mod serde_impl;
 #[cfg(feature = "ed25519")]
 mod session;
+#[cfg(all(feature = "ed25519", feature = "std"))]
+pub mod sessions;
 #[cfg(feature = "ed25519")]
 mod sign;
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
 pub mod store;
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub mod uri;
 mod verify;
+#[cfg(feature = "ed25519")]
+mod wallet;
 mod wire;
 
 /// PayTree-style Merkle commitments: one customer signature over per-vendor
@@ -90,25 +99,29 @@ pub use chain::{
 pub use check::SessionError;
 #[cfg(feature = "std")]
 pub use cost::{Counting, HashCount};
-pub use hash::{Blake3, HashAlg, Role, Sha256, Tweak, TweakableHash};
+pub use hash::{Blake3, Digest, HashAlg, Role, Sha256, Tweak, TweakableHash};
 #[cfg(feature = "ed25519")]
 pub use message::{
     AnyMessage, BrokerId, Certificate, CertificateFields, Commitment, CommitmentFields,
-    CommittedChain, CustomerId, Encode, Payment, PaymentBody, RedemptionClaim, VendorId,
+    CommittedChain, CustomerId, RedemptionClaim, VendorId,
 };
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
 pub use multi::MultiError;
+pub use payment::{Payment, PaymentBody};
+#[cfg(all(feature = "ed25519", feature = "alloc"))]
+pub use session::ResumeError;
 #[cfg(feature = "ed25519")]
 pub use session::Session;
 #[cfg(feature = "ed25519")]
 pub use sign::{
-    Digest, MessageSigner, PublicKey, SigAlg, SignError, Signature, SignatureError, Signed,
-    SignedFields,
+    MessageSigner, PublicKey, SigAlg, SignError, Signature, SignatureError, Signed, SignedFields,
 };
 #[cfg(all(feature = "ed25519", feature = "alloc"))]
 pub use store::MemoryStore;
 pub use verify::{
     DEFAULT_STEP_LIMIT, MAX_DENOMINATIONS, Purse, PurseAnchors, PurseError, PurseParams,
-    PursePayment, PurseReceiver, Receiver, VerifyError,
+    PursePayment, PurseReceiver, Receiver, ReceiverStateError, VerifyError,
 };
-pub use wire::DecodeError;
+#[cfg(feature = "ed25519")]
+pub use wallet::{PayError, Wallet, WalletError, WalletStore};
+pub use wire::{DecodeError, Encode, TextError};

@@ -9,13 +9,17 @@
 use core::fmt;
 
 use crate::bytes::byte_newtype;
-use crate::chain::{Anchor, ChainId, ChainParams, Payword, Word};
+use crate::chain::{Anchor, ChainId, ChainParams};
 use crate::hash::HashAlg;
 use crate::lmots::LmotsPublicKey;
 use crate::sign::{Digest, MessageSigner, PublicKey, SignError, Signed, SignedFields};
-use crate::verify::{MAX_DENOMINATIONS, PurseAnchors, PurseParams, PursePayment};
+use crate::verify::{MAX_DENOMINATIONS, PurseAnchors, PurseParams};
 use crate::wire::{DecodeError, Reader, Writer};
 
+pub use crate::payment::{Payment, PaymentBody};
+// For the messages that embed payment bodies (all need `alloc`).
+#[cfg(feature = "alloc")]
+pub(crate) use crate::payment::{read_body, read_payword, write_body, write_payword};
 pub use crate::wire::{Encode, VERSION};
 
 /// Message type tags.
@@ -25,7 +29,7 @@ pub mod tag {
     /// [`Commitment`](super::Commitment).
     pub const COMMITMENT: u8 = 0x11;
     /// [`Payment`](super::Payment).
-    pub const PAYMENT: u8 = 0x12;
+    pub const PAYMENT: u8 = crate::payment::TAG;
     /// [`RedemptionClaim`](super::RedemptionClaim).
     pub const REDEMPTION_CLAIM: u8 = 0x13;
 }
@@ -344,118 +348,6 @@ impl SignedFields for CommitmentFields {
             chain,
             renewal,
         })
-    }
-}
-
-/// What a payment reveals: one payword, or paywords of several denominations.
-#[allow(clippy::large_enum_variant)] // fixed size on purpose: no allocation
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PaymentBody {
-    /// The new highest payword of a single chain.
-    Single(Payword),
-    /// The new highest paywords of some chains of a purse.
-    Purse(PursePayment),
-}
-
-/// A payment (customer → vendor): paywords under one commitment. Unsigned:
-/// the chain is the authentication.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Payment {
-    commitment: Digest,
-    body: PaymentBody,
-}
-
-impl Payment {
-    /// A payment under the commitment with digest `commitment`.
-    #[must_use]
-    pub const fn new(commitment: Digest, body: PaymentBody) -> Self {
-        Self { commitment, body }
-    }
-
-    /// The commitment's digest.
-    #[must_use]
-    pub const fn commitment(&self) -> &Digest {
-        &self.commitment
-    }
-
-    /// The paywords.
-    #[must_use]
-    pub const fn body(&self) -> &PaymentBody {
-        &self.body
-    }
-}
-
-pub(crate) fn write_payword(p: &Payword, w: &mut Writer<'_>) {
-    w.put_u32(p.index());
-    w.put(p.word().as_bytes());
-}
-
-pub(crate) fn read_payword(r: &mut Reader<'_>) -> Result<Payword, DecodeError> {
-    let index = r.u32("index")?;
-    if index == 0 {
-        return Err(DecodeError::NonCanonical { field: "index" });
-    }
-    Ok(Payword::new(index, Word::from_bytes(r.array("word")?)))
-}
-
-impl crate::wire::sealed::Sealed for Payment {}
-
-impl Encode for Payment {
-    const TAG: u8 = tag::PAYMENT;
-    const MAX_LEN: usize = 2 + 32 + 1 + 1 + 36 * MAX_DENOMINATIONS;
-
-    fn write_fields(&self, w: &mut Writer<'_>) {
-        w.put(self.commitment.as_bytes());
-        write_body(&self.body, w);
-    }
-
-    fn read_fields(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let commitment = Digest::from_bytes(r.array("commitment")?);
-        let body = read_body(r)?;
-        Ok(Self { commitment, body })
-    }
-}
-
-/// Writes a payment body: kind byte, then the paywords (see `docs/WIRE.md`).
-pub(crate) fn write_body(body: &PaymentBody, w: &mut Writer<'_>) {
-    match body {
-        PaymentBody::Single(p) => {
-            w.put_u8(1);
-            write_payword(p, w);
-        }
-        PaymentBody::Purse(pay) => {
-            w.put_u8(2);
-            let mask = pay.parts().fold(0u8, |m, (j, _)| m | (1u8 << j));
-            w.put_u8(mask);
-            for (_, p) in pay.parts() {
-                write_payword(p, w);
-            }
-        }
-    }
-}
-
-/// Reads a payment body written by [`write_body`].
-pub(crate) fn read_body(r: &mut Reader<'_>) -> Result<PaymentBody, DecodeError> {
-    match r.u8("payment kind")? {
-        1 => Ok(PaymentBody::Single(read_payword(r)?)),
-        2 => {
-            let mask = r.u8("denomination mask")?;
-            if mask == 0 {
-                return Err(DecodeError::NonCanonical {
-                    field: "denomination mask",
-                });
-            }
-            let mut pay = PursePayment::new();
-            for j in 0u8..8 {
-                if mask & (1 << j) != 0 {
-                    pay = pay.with(j, read_payword(r)?);
-                }
-            }
-            Ok(PaymentBody::Purse(pay))
-        }
-        _ => Err(DecodeError::NonCanonical {
-            field: "payment kind",
-        }),
     }
 }
 

@@ -18,25 +18,10 @@
 
 use core::fmt;
 
-use crate::bytes::byte_newtype;
 use crate::hash::MessageHasher;
-use crate::wire::{DecodeError, Encode, Reader, VERSION, Writer};
+use crate::wire::{DecodeError, Encode, Reader, TextError, VERSION, Writer, read_text, write_text};
 
-byte_newtype!(
-    /// The digest of a canonical message: its identity (brokers key their records on it) and
-    /// what signatures cover.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use payword::Digest;
-    ///
-    /// let d = Digest::from_bytes([0; 32]);
-    /// assert_eq!(d.to_string(), "0".repeat(64));
-    /// ```
-    Digest,
-    32
-);
+pub use crate::hash::Digest;
 
 /// The domain-tagged digest of a message of type `type_tag`: everything
 /// `write` writes (tag, version and the unsigned fields) streams into the
@@ -169,6 +154,150 @@ impl PublicKey {
             bytes: r.array(field)?,
         })
     }
+
+    /// The canonical encoding: algorithm tag ‖ key bytes.
+    pub(crate) fn to_encoded(self) -> [u8; Self::ENCODED_LEN] {
+        let mut out = [0u8; Self::ENCODED_LEN];
+        self.write(&mut Writer::new(&mut out));
+        out
+    }
+
+    /// Decodes exactly one canonical encoding.
+    pub(crate) fn from_encoded(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let key = Self::read(&mut r, "public key")?;
+        r.finish()?;
+        Ok(key)
+    }
+
+    /// Length of the text form: the base64url (no padding) of the 33-byte
+    /// encoding.
+    pub const TEXT_LEN: usize = 44;
+
+    /// Writes the text form (base64url of the encoding, as for messages:
+    /// see [`Encode`]) into `out` and returns it. No allocation.
+    ///
+    /// # Errors
+    ///
+    /// [`TextError::BufferTooSmall`] if `out` is shorter than
+    /// [`TEXT_LEN`](Self::TEXT_LEN).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::PublicKey;
+    ///
+    /// let pk = PublicKey::ed25519([0xfb; 32]);
+    /// let mut out = [0u8; PublicKey::TEXT_LEN];
+    /// assert_eq!(pk.encode_text(&mut out)?, format!("Afv7{}", "-_v7".repeat(10)));
+    /// # Ok::<(), payword::TextError>(())
+    /// ```
+    pub fn encode_text<'a>(&self, out: &'a mut [u8]) -> Result<&'a str, TextError> {
+        write_text(out, |w| self.write(w))
+    }
+
+    /// The text form in a fresh string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::PublicKey;
+    ///
+    /// let pk = PublicKey::ed25519([7; 32]);
+    /// assert_eq!(PublicKey::from_text(&pk.to_text())?, pk);
+    /// # Ok::<(), payword::TextError>(())
+    /// ```
+    #[cfg(feature = "alloc")]
+    #[must_use]
+    pub fn to_text(&self) -> alloc::string::String {
+        let mut out = [0u8; Self::TEXT_LEN];
+        alloc::string::String::from(self.encode_text(&mut out).unwrap_or(""))
+    }
+
+    /// Decodes a text form, as strictly as a message's
+    /// ([`Encode::decode_text`]): the length first, then base64url with no
+    /// padding, whitespace or standard-alphabet characters and canonical
+    /// trailing bits, then the canonical encoding. No allocation.
+    ///
+    /// # Errors
+    ///
+    /// [`TextError`] saying what was wrong; an unknown algorithm tag is
+    /// [`TextError::Decode`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::{DecodeError, PublicKey, TextError};
+    ///
+    /// let text = PublicKey::ed25519([7; 32]).to_text();
+    /// assert_eq!(PublicKey::from_text(&text)?.as_bytes(), &[7; 32]);
+    /// assert_eq!(
+    ///     PublicKey::from_text(&format!("{text}A")),
+    ///     Err(TextError::TooLong { length: 45, max: 44 })
+    /// );
+    /// // Algorithm tag 2 is unknown.
+    /// let two = format!("Ag{}", &text[2..]);
+    /// assert_eq!(
+    ///     PublicKey::from_text(&two),
+    ///     Err(TextError::Decode(DecodeError::NonCanonical { field: "public key" }))
+    /// );
+    /// # Ok::<(), TextError>(())
+    /// ```
+    pub fn from_text(text: &str) -> Result<Self, TextError> {
+        let mut scratch = [0u8; Self::ENCODED_LEN];
+        let bytes = read_text(text, Self::ENCODED_LEN, &mut scratch)?;
+        Self::from_encoded(bytes).map_err(TextError::Decode)
+    }
+}
+
+/// Lower-case hex of the canonical encoding (algorithm tag ‖ key: 66
+/// digits), the form ids have.
+///
+/// # Examples
+///
+/// ```
+/// use payword::PublicKey;
+///
+/// let pk = PublicKey::ed25519([0xab; 32]);
+/// assert_eq!(pk.to_string(), format!("01{}", "ab".repeat(32)));
+/// assert_eq!(pk.to_string().parse::<PublicKey>()?, pk);
+/// # Ok::<(), payword::TextError>(())
+/// ```
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::bytes::write_hex(f, &self.to_encoded())
+    }
+}
+
+/// Parses the [`Display`](fmt::Display) form: exactly 66 lower-case hex
+/// digits (one spelling per key: upper case is refused) of a canonical
+/// encoding.
+///
+/// # Errors
+///
+/// [`TextError::Hex`] for anything but 66 lower-case hex digits,
+/// [`TextError::Decode`] for an unknown algorithm tag.
+///
+/// # Examples
+///
+/// ```
+/// use payword::{PublicKey, TextError};
+///
+/// let hex = format!("01{}", "ab".repeat(32));
+/// assert!(hex.parse::<PublicKey>().is_ok());
+/// assert!(matches!(hex.to_uppercase().parse::<PublicKey>(), Err(TextError::Hex(_))));
+/// ```
+impl core::str::FromStr for PublicKey {
+    type Err = TextError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bytes = crate::bytes::parse_hex::<{ Self::ENCODED_LEN }>(s).ok_or(TextError::Hex(
+            crate::bytes::HexError {
+                expected_len: Self::ENCODED_LEN,
+            },
+        ))?;
+        Self::from_encoded(&bytes).map_err(TextError::Decode)
+    }
 }
 
 /// A signature with its algorithm.
@@ -224,6 +353,83 @@ impl Signature {
             alg,
             bytes: r.array(field)?,
         })
+    }
+
+    /// Length of the text form: the base64url (no padding) of the 65-byte
+    /// encoding (algorithm tag ‖ signature).
+    pub const TEXT_LEN: usize = 87;
+
+    /// Writes the text form (base64url of the encoding, as for messages:
+    /// see [`Encode`]) into `out` and returns it. No allocation.
+    ///
+    /// # Errors
+    ///
+    /// [`TextError::BufferTooSmall`] if `out` is shorter than
+    /// [`TEXT_LEN`](Self::TEXT_LEN).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::Signature;
+    ///
+    /// let sig = Signature::ed25519([0; 64]);
+    /// let mut out = [0u8; Signature::TEXT_LEN];
+    /// assert_eq!(sig.encode_text(&mut out)?, format!("AQ{}", "A".repeat(85)));
+    /// # Ok::<(), payword::TextError>(())
+    /// ```
+    pub fn encode_text<'a>(&self, out: &'a mut [u8]) -> Result<&'a str, TextError> {
+        write_text(out, |w| self.write(w))
+    }
+
+    /// The text form in a fresh string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::Signature;
+    ///
+    /// let sig = Signature::ed25519([9; 64]);
+    /// assert_eq!(Signature::from_text(&sig.to_text())?, sig);
+    /// # Ok::<(), payword::TextError>(())
+    /// ```
+    #[cfg(feature = "alloc")]
+    #[must_use]
+    pub fn to_text(&self) -> alloc::string::String {
+        let mut out = [0u8; Self::TEXT_LEN];
+        alloc::string::String::from(self.encode_text(&mut out).unwrap_or(""))
+    }
+
+    /// Decodes a text form, as strictly as a message's
+    /// ([`Encode::decode_text`]). No allocation.
+    ///
+    /// # Errors
+    ///
+    /// [`TextError`] saying what was wrong; an unknown algorithm tag is
+    /// [`TextError::Decode`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::{Signature, TextError};
+    ///
+    /// let text = Signature::ed25519([9; 64]).to_text();
+    /// assert!(Signature::from_text(&text).is_ok());
+    /// assert_eq!(
+    ///     Signature::from_text(&format!("{text}=")),
+    ///     Err(TextError::TooLong { length: 88, max: 87 })
+    /// );
+    /// assert_eq!(
+    ///     Signature::from_text(&text.replace('J', "+")),
+    ///     Err(TextError::StandardAlphabet { position: 3 })
+    /// );
+    /// ```
+    pub fn from_text(text: &str) -> Result<Self, TextError> {
+        let mut scratch = [0u8; Self::ENCODED_LEN];
+        let bytes = read_text(text, Self::ENCODED_LEN, &mut scratch)?;
+        let mut r = Reader::new(bytes);
+        let sig = Self::read(&mut r)?;
+        r.finish()?;
+        Ok(sig)
     }
 }
 

@@ -13,8 +13,9 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use crate::chain::traversal::{Pebbler, Traversal};
-use crate::chain::{Anchor, ChainError, ChainId, ChainParams, ChainSeed, Payword, walk_down};
+use crate::chain::{Anchor, ChainError, ChainId, ChainParams, ChainSeed, Payword, Word, walk_down};
 use crate::hash::{HashAlg, Sha256, TweakableHash};
+use crate::wire::{DecodeError, Reader, Writer};
 
 /// The default per-message budget: at most this many chain steps for one
 /// payment (about 3 ms of SHA-256 on a desktop core).
@@ -235,6 +236,205 @@ impl<H: TweakableHash> Receiver<H> {
         self.last = *p;
         Ok(units)
     }
+
+    /// Length of an encoded receiver state, in bytes.
+    pub const ENCODED_LEN: usize = 2 + 1 + 16 + 4 + 4 + 4 + 32;
+
+    /// Writes the receiver's state into `out` (persistence, not a network
+    /// message) and returns its length, [`ENCODED_LEN`](Self::ENCODED_LEN);
+    /// a shorter `out` receives what fits.
+    ///
+    /// Layout (`docs/WIRE.md`): tag `0x50` ‖ version `1` ‖ hash tag ‖ chain
+    /// id (16) ‖ length `n` (u32) ‖ step limit (u32) ‖ last accepted index
+    /// (u32; the units paid, 0 before the first payment) ‖ last accepted word
+    /// (32; the anchor at index 0). The state holds only public values
+    /// (spent paywords); store it after every accepted payment and before
+    /// delivering what was paid for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::{ChainId, ChainParams, ChainSeed, HashAlg, Pebbler, Receiver, Sha256, Traversal};
+    ///
+    /// let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([9; 16]), 100)?;
+    /// let mut wallet = Pebbler::<Sha256>::new(&ChainSeed::from_bytes([1; 32]), params)?;
+    /// let mut vendor = Receiver::<Sha256>::new(params, wallet.anchor())?.with_limit(10);
+    /// vendor.accept(&wallet.advance(3).unwrap()).unwrap();
+    ///
+    /// let mut state = [0u8; Receiver::<Sha256>::ENCODED_LEN];
+    /// assert_eq!(vendor.encode(&mut state), 63);
+    /// // After a restart:
+    /// let mut resumed = Receiver::<Sha256>::decode(&state)?;
+    /// assert_eq!((resumed.paid(), resumed.limit()), (3, 10));
+    /// assert_eq!(resumed.accept(&wallet.next_payword().unwrap()), Ok(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode(&self, out: &mut [u8]) -> usize {
+        let mut w = Writer::new(out);
+        w.put_u8(RECEIVER_STATE_TAG);
+        w.put_u8(STATE_VERSION);
+        w.put_u8(self.params.alg().tag());
+        w.put(self.params.id().as_bytes());
+        w.put_u32(self.params.length());
+        w.put_u32(self.limit);
+        write_last(&self.last, &mut w);
+        w.position()
+    }
+
+    /// Restores a receiver from a state written by [`encode`](Self::encode):
+    /// the same parameters, last accepted payword and step limit, so it
+    /// accepts and refuses exactly what the encoded one did.
+    ///
+    /// Strict as the message decoders: every field is range-checked, reserved
+    /// values and trailing bytes are refused, so a state has one encoding.
+    /// The last payword is trusted (as in [`resume`](Self::resume)): keep the
+    /// state where only the vendor writes.
+    ///
+    /// # Cost
+    ///
+    /// No hashing, no allocation.
+    ///
+    /// # Errors
+    ///
+    /// [`ReceiverStateError::Decode`] naming the field (an index past `n` is
+    /// [`DecodeError::NonCanonical`] of `"last index"`), or
+    /// [`ReceiverStateError::WrongHash`] for a state of chains of another
+    /// hash than `H`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::{Blake3, ChainId, ChainParams, HashAlg, Receiver, ReceiverStateError, Sha256, Anchor};
+    ///
+    /// let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([9; 16]), 100)?;
+    /// let vendor = Receiver::<Sha256>::new(params, Anchor::from_bytes([2; 32]))?;
+    /// let mut state = [0u8; Receiver::<Sha256>::ENCODED_LEN];
+    /// vendor.encode(&mut state);
+    /// assert_eq!(
+    ///     Receiver::<Blake3>::decode(&state).unwrap_err(),
+    ///     ReceiverStateError::WrongHash { expected: HashAlg::Blake3, found: HashAlg::Sha256 }
+    /// );
+    /// assert!(Receiver::<Sha256>::decode(&state[..62]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode(bytes: &[u8]) -> Result<Self, ReceiverStateError> {
+        let mut r = Reader::new(bytes);
+        let (alg, id) = read_state_header::<H>(&mut r, RECEIVER_STATE_TAG)?;
+        let length = r.u32("length")?;
+        let params = ChainParams::new(alg, id, length.into())
+            .map_err(|_| DecodeError::NonCanonical { field: "length" })?;
+        let limit = r.u32("limit")?;
+        let last = read_last(&mut r, length)?;
+        r.finish()?;
+        let me = Self::resume(params, last)
+            .map_err(|_| DecodeError::NonCanonical {
+                field: "last index",
+            })?
+            .with_limit(limit);
+        Ok(me)
+    }
+}
+
+/// Type tag of a persisted [`Receiver`] state (not a network message).
+const RECEIVER_STATE_TAG: u8 = 0x50;
+/// Type tag of a persisted [`PurseReceiver`] state (not a network message).
+const PURSE_RECEIVER_STATE_TAG: u8 = 0x51;
+/// Version byte of both receiver states.
+const STATE_VERSION: u8 = 1;
+
+/// Why a persisted [`Receiver`] or [`PurseReceiver`] state was refused.
+///
+/// # Examples
+///
+/// ```
+/// use payword::{DecodeError, Receiver, ReceiverStateError, Sha256};
+///
+/// assert_eq!(
+///     Receiver::<Sha256>::decode(&[0x51, 1]).unwrap_err(),
+///     ReceiverStateError::Decode(DecodeError::UnknownTag { tag: 0x51 })
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReceiverStateError {
+    /// The bytes are not a canonical receiver state: the error names the
+    /// field.
+    Decode(DecodeError),
+    /// The state is for chains of another hash than the receiver type's.
+    WrongHash {
+        /// The receiver type's hash.
+        expected: HashAlg,
+        /// The state's.
+        found: HashAlg,
+    },
+}
+
+impl fmt::Display for ReceiverStateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Decode(e) => write!(f, "bad receiver state: {e}"),
+            Self::WrongHash { expected, found } => {
+                write!(f, "receiver state is for {found} chains, not {expected}")
+            }
+        }
+    }
+}
+
+impl core::error::Error for ReceiverStateError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Decode(e) => Some(e),
+            Self::WrongHash { .. } => None,
+        }
+    }
+}
+
+impl From<DecodeError> for ReceiverStateError {
+    fn from(e: DecodeError) -> Self {
+        Self::Decode(e)
+    }
+}
+
+/// Reads `tag ‖ version ‖ hash tag ‖ id` of a receiver state for `H`.
+fn read_state_header<H: TweakableHash>(
+    r: &mut Reader<'_>,
+    tag: u8,
+) -> Result<(HashAlg, ChainId), ReceiverStateError> {
+    let t = r.u8("tag")?;
+    if t != tag {
+        return Err(DecodeError::UnknownTag { tag: t }.into());
+    }
+    let version = r.u8("version")?;
+    if version != STATE_VERSION {
+        return Err(DecodeError::UnknownVersion { version }.into());
+    }
+    let found =
+        HashAlg::from_tag(r.u8("hash")?).ok_or(DecodeError::NonCanonical { field: "hash" })?;
+    if found != H::ALG {
+        return Err(ReceiverStateError::WrongHash {
+            expected: H::ALG,
+            found,
+        });
+    }
+    Ok((found, ChainId::from_bytes(r.array("chain id")?)))
+}
+
+/// Writes a last accepted payword: index ‖ word.
+fn write_last(p: &Payword, w: &mut Writer<'_>) {
+    w.put_u32(p.index());
+    w.put(p.word().as_bytes());
+}
+
+/// Reads a last accepted payword of a chain of length `n` (index 0 is the
+/// anchor; an index past `n` is refused).
+fn read_last(r: &mut Reader<'_>, n: u32) -> Result<Payword, DecodeError> {
+    let index = r.u32("last index")?;
+    if index > n {
+        return Err(DecodeError::NonCanonical {
+            field: "last index",
+        });
+    }
+    Ok(Payword::new(index, Word::from_bytes(r.array("last word")?)))
 }
 
 /// The most denominations a purse may have.
@@ -763,6 +963,130 @@ impl<H: TweakableHash> PurseReceiver<H> {
         }
         Ok(units)
     }
+
+    /// Length of the largest encoded purse receiver state (8
+    /// denominations), in bytes; a purse of `m` denominations takes
+    /// `32 + 36·m`.
+    pub const MAX_ENCODED_LEN: usize = 32 + 36 * MAX_DENOMINATIONS;
+
+    /// Writes the receiver's state into `out` (persistence, not a network
+    /// message) and returns its length, `32 + 36·m` (at most
+    /// [`MAX_ENCODED_LEN`](Self::MAX_ENCODED_LEN)); a shorter `out` receives
+    /// what fits.
+    ///
+    /// Layout (`docs/WIRE.md`): tag `0x51` ‖ version `1` ‖ hash tag ‖ purse
+    /// id (16) ‖ base (u32) ‖ denominations `m` (u8) ‖ length `n` (u32) ‖
+    /// step limit (u32) ‖ for each denomination, from 0: last accepted index
+    /// (u32) ‖ last accepted word (32; the anchor at index 0). The units paid
+    /// are `Σ index_j · b^j`. Public values only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::{ChainId, ChainSeed, HashAlg, Purse, PurseParams, PurseReceiver, Sha256};
+    ///
+    /// let params = PurseParams::new(HashAlg::Sha256, ChainId::from_bytes([1; 16]), 10, 3, 50)?;
+    /// let mut purse = Purse::<Sha256>::new(&ChainSeed::from_bytes([2; 32]), params)?;
+    /// let mut vendor = PurseReceiver::<Sha256>::new(params, purse.anchors())?;
+    /// vendor.accept(&purse.pay(347)?).unwrap();
+    ///
+    /// let mut state = [0u8; PurseReceiver::<Sha256>::MAX_ENCODED_LEN];
+    /// let len = vendor.encode(&mut state);
+    /// assert_eq!(len, 32 + 36 * 3);
+    /// let mut resumed = PurseReceiver::<Sha256>::decode(&state[..len])?;
+    /// assert_eq!(resumed.paid(), 347);
+    /// assert_eq!(resumed.accept(&purse.pay(12)?), Ok(12));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode(&self, out: &mut [u8]) -> usize {
+        let mut w = Writer::new(out);
+        w.put_u8(PURSE_RECEIVER_STATE_TAG);
+        w.put_u8(STATE_VERSION);
+        w.put_u8(self.params.alg().tag());
+        w.put(self.params.id().as_bytes());
+        w.put_u32(self.params.base());
+        w.put_u8(self.params.denominations());
+        w.put_u32(self.params.length());
+        w.put_u32(self.limit);
+        for c in self.chains.iter().flatten() {
+            write_last(c.last(), &mut w);
+        }
+        w.position()
+    }
+
+    /// Restores a purse receiver from a state written by
+    /// [`encode`](Self::encode): it accepts and refuses exactly what the
+    /// encoded one did. Strict: every field is range-checked (the purse
+    /// parameters as in a commitment), no trailing bytes.
+    ///
+    /// # Cost
+    ///
+    /// One hash per denomination (at most 8: the chain ids); no allocation.
+    ///
+    /// # Errors
+    ///
+    /// [`ReceiverStateError::Decode`] naming the field (more than 8
+    /// denominations is [`DecodeError::LengthOverLimit`]), or
+    /// [`ReceiverStateError::WrongHash`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::{DecodeError, PurseReceiver, ReceiverStateError, Sha256};
+    ///
+    /// // A purse of 9 denominations.
+    /// let mut state = [0u8; 24];
+    /// state[..3].copy_from_slice(&[0x51, 1, 1]);
+    /// state[19..24].copy_from_slice(&[0, 0, 0, 2, 9]);
+    /// assert_eq!(
+    ///     PurseReceiver::<Sha256>::decode(&state).unwrap_err(),
+    ///     ReceiverStateError::Decode(DecodeError::LengthOverLimit { field: "denominations", length: 9, max: 8 })
+    /// );
+    /// ```
+    pub fn decode(bytes: &[u8]) -> Result<Self, ReceiverStateError> {
+        let mut r = Reader::new(bytes);
+        let (alg, id) = read_state_header::<H>(&mut r, PURSE_RECEIVER_STATE_TAG)?;
+        let base = r.u32("base")?;
+        let m = r.u8("denominations")?;
+        if usize::from(m) > MAX_DENOMINATIONS {
+            return Err(DecodeError::LengthOverLimit {
+                field: "denominations",
+                length: m.into(),
+                max: MAX_DENOMINATIONS as u64,
+            }
+            .into());
+        }
+        let length = r.u32("length")?;
+        let params = PurseParams::new(alg, id, base, m, length.into()).map_err(|e| {
+            DecodeError::NonCanonical {
+                field: match e {
+                    PurseError::BadBase => "base",
+                    PurseError::BadDenominations => "denominations",
+                    PurseError::Chain(_) => "length",
+                    _ => "purse",
+                },
+            }
+        })?;
+        let limit = r.u32("limit")?;
+        let mut chains: [Option<Receiver<H>>; MAX_DENOMINATIONS] = Default::default();
+        for (slot, j) in chains.iter_mut().zip(0..m) {
+            let last = read_last(&mut r, length)?;
+            let chain = params.chain(j).map_err(|_| DecodeError::NonCanonical {
+                field: "denominations",
+            })?;
+            let receiver =
+                Receiver::resume(chain, last).map_err(|_| DecodeError::NonCanonical {
+                    field: "last index",
+                })?;
+            *slot = Some(receiver.with_limit(limit));
+        }
+        r.finish()?;
+        Ok(Self {
+            params,
+            chains,
+            limit,
+        })
+    }
 }
 
 /// The units paid by a receiver at `last` for a payword with `index`, with
@@ -814,6 +1138,210 @@ mod tests {
         assert_eq!(r.paid(), 3);
         assert!(verify_from(params.id(), w(3), w(8)));
         assert_eq!(r.accept(&w(8)), Ok(5));
+    }
+
+    /// Encodes a receiver's state into a fixed buffer.
+    fn state(r: &Receiver<Sha256>) -> [u8; Receiver::<Sha256>::ENCODED_LEN] {
+        let mut buf = [0u8; Receiver::<Sha256>::ENCODED_LEN];
+        assert_eq!(r.encode(&mut buf), buf.len());
+        buf
+    }
+
+    #[test]
+    fn receiver_state_layout_and_exact_resume() {
+        let (seed, params) = setup(40);
+        let anchor = crate::chain::anchor::<Sha256>(&seed, &params).unwrap();
+        let w = |i| Payword::new(i, word_at::<Sha256>(&seed, &params, i).unwrap());
+        let fresh = Receiver::<Sha256>::new(params, anchor)
+            .unwrap()
+            .with_limit(6);
+        let bytes = state(&fresh);
+        assert_eq!(&bytes[..3], &[0x50, 1, 1]);
+        assert_eq!(&bytes[3..19], &[4; 16]);
+        assert_eq!(&bytes[19..31], &[0, 0, 0, 40, 0, 0, 0, 6, 0, 0, 0, 0]);
+        assert_eq!(&bytes[31..], anchor.as_bytes());
+        let mut live = Receiver::<Sha256>::decode(&bytes).unwrap();
+        assert_eq!((live.paid(), live.limit()), (0, 6));
+        assert_eq!(live.accept(&w(4)), Ok(4));
+        // Resume after every payment: the resumed receiver re-encodes to the
+        // same bytes and answers every next payment as the live one does.
+        for next in [5, 11, 10, 20, 41, 16, 16] {
+            let bytes = state(&live);
+            let mut resumed = Receiver::<Sha256>::decode(&bytes).unwrap();
+            assert_eq!(state(&resumed), bytes);
+            assert_eq!(resumed.paid(), live.paid());
+            let p = if next > 40 {
+                Payword::new(next, *w(40).word())
+            } else {
+                w(next)
+            };
+            let forged = Payword::new(p.index(), Word::from_bytes([0; 32]));
+            assert_eq!(resumed.check(&forged), live.check(&forged));
+            assert_eq!(resumed.accept(&p), live.accept(&p), "payword {next}");
+            assert_eq!(state(&resumed), state(&live));
+        }
+        // 10 and the second 16 (replays), 20 (9 steps, over the limit) and
+        // 41 (past the end) were refused.
+        assert_eq!(live.paid(), 16);
+    }
+
+    #[test]
+    fn receiver_state_decoder_is_strict() {
+        let (seed, params) = setup(40);
+        let anchor = crate::chain::anchor::<Sha256>(&seed, &params).unwrap();
+        let good = state(&Receiver::<Sha256>::new(params, anchor).unwrap());
+        let decode = |b: &[u8]| Receiver::<Sha256>::decode(b).map(|r| state(&r));
+        let e = |e| Err(ReceiverStateError::Decode(e));
+        assert_eq!(decode(&good), Ok(good));
+        for cut in 0..good.len() {
+            assert!(matches!(
+                decode(&good[..cut]),
+                Err(ReceiverStateError::Decode(DecodeError::Truncated { .. }))
+            ));
+        }
+        let mut long = [0u8; 64];
+        long[..63].copy_from_slice(&good);
+        assert_eq!(decode(&long), e(DecodeError::TrailingData { extra: 1 }));
+        let with = |at: usize, bytes: &[u8]| {
+            let mut b = good;
+            b[at..at + bytes.len()].copy_from_slice(bytes);
+            decode(&b)
+        };
+        assert_eq!(with(0, &[0x51]), e(DecodeError::UnknownTag { tag: 0x51 }));
+        assert_eq!(with(1, &[2]), e(DecodeError::UnknownVersion { version: 2 }));
+        assert_eq!(
+            with(2, &[0]),
+            e(DecodeError::NonCanonical { field: "hash" })
+        );
+        assert_eq!(
+            with(2, &[3]),
+            e(DecodeError::NonCanonical { field: "hash" })
+        );
+        assert_eq!(
+            with(2, &[2]),
+            Err(ReceiverStateError::WrongHash {
+                expected: HashAlg::Sha256,
+                found: HashAlg::Blake3
+            })
+        );
+        assert_eq!(
+            with(19, &[0, 0, 0, 0]),
+            e(DecodeError::NonCanonical { field: "length" })
+        );
+        assert_eq!(
+            with(27, &[0, 0, 0, 41]),
+            e(DecodeError::NonCanonical {
+                field: "last index"
+            })
+        );
+        // Index n and any limit are fine.
+        assert!(with(27, &[0, 0, 0, 40]).is_ok());
+        assert!(with(23, &[0xff; 4]).is_ok());
+        // A Blake3 receiver reads its own state.
+        let bp = ChainParams::new(HashAlg::Blake3, ChainId::from_bytes([4; 16]), 9).unwrap();
+        let mut b = [0u8; 63];
+        Receiver::<crate::hash::Blake3>::new(bp, Anchor::from_bytes([1; 32]))
+            .unwrap()
+            .encode(&mut b);
+        assert_eq!(
+            Receiver::<crate::hash::Blake3>::decode(&b).map(|r| r.params().alg()),
+            Ok(HashAlg::Blake3)
+        );
+        // Display says what was wrong.
+        assert_eq!(
+            ReceiverStateError::WrongHash {
+                expected: HashAlg::Sha256,
+                found: HashAlg::Blake3
+            }
+            .to_string(),
+            "receiver state is for blake3 chains, not sha256"
+        );
+    }
+
+    #[test]
+    fn purse_receiver_state_resumes_exactly_and_is_strict() {
+        let params =
+            PurseParams::new(HashAlg::Sha256, ChainId::from_bytes([1; 16]), 4, 3, 20).unwrap();
+        let mut purse = Purse::<Sha256>::new(&ChainSeed::from_bytes([2; 32]), params).unwrap();
+        let mut live = PurseReceiver::<Sha256>::new(params, purse.anchors())
+            .unwrap()
+            .with_limit(9);
+        let enc = |r: &PurseReceiver<Sha256>| {
+            let mut b = [0u8; PurseReceiver::<Sha256>::MAX_ENCODED_LEN];
+            let len = r.encode(&mut b);
+            (b, len)
+        };
+        let (b, len) = enc(&live);
+        assert_eq!(len, 32 + 36 * 3);
+        assert_eq!(&b[..3], &[0x51, 1, 1]);
+        assert_eq!(&b[19..32], &[0, 0, 0, 4, 3, 0, 0, 0, 20, 0, 0, 0, 9]);
+        // 79 = 4·16 + 3·4 + 3 takes 10 steps: over the limit, refused.
+        for amount in [21, 5, 63, 1, 40, 79] {
+            let (b, len) = enc(&live);
+            let mut resumed = PurseReceiver::<Sha256>::decode(&b[..len]).unwrap();
+            assert_eq!(enc(&resumed).0[..len], b[..len]);
+            assert_eq!(resumed.paid(), live.paid());
+            let pay = purse.pay(amount).unwrap();
+            assert_eq!(resumed.accept(&pay), live.accept(&pay), "amount {amount}");
+            assert_eq!(resumed.last_payment(), live.last_payment());
+        }
+        // 63 = 3·16 + 3·4 + 3 is 9 steps: within the limit.
+        assert_eq!(live.paid(), 130);
+
+        let (good, len) = enc(&live);
+        let decode = |b: &[u8]| PurseReceiver::<Sha256>::decode(b).map(|r| r.paid());
+        let e = |e| Err(ReceiverStateError::Decode(e));
+        for cut in 0..len {
+            assert!(matches!(
+                decode(&good[..cut]),
+                Err(ReceiverStateError::Decode(DecodeError::Truncated { .. }))
+            ));
+        }
+        assert_eq!(
+            decode(&good[..=len]),
+            e(DecodeError::TrailingData { extra: 1 })
+        );
+        let with = |at: usize, bytes: &[u8]| {
+            let mut b = good;
+            b[at..at + bytes.len()].copy_from_slice(bytes);
+            decode(&b[..len])
+        };
+        assert_eq!(with(0, &[0x50]), e(DecodeError::UnknownTag { tag: 0x50 }));
+        assert_eq!(
+            with(19, &[0, 0, 0, 1]),
+            e(DecodeError::NonCanonical { field: "base" })
+        );
+        assert_eq!(
+            with(23, &[0]),
+            e(DecodeError::NonCanonical {
+                field: "denominations"
+            })
+        );
+        assert_eq!(
+            with(23, &[9]),
+            e(DecodeError::LengthOverLimit {
+                field: "denominations",
+                length: 9,
+                max: 8
+            })
+        );
+        // Two denominations where three are encoded: trailing bytes.
+        assert_eq!(with(23, &[2]), e(DecodeError::TrailingData { extra: 36 }));
+        assert_eq!(
+            with(24, &[0, 0, 0, 0]),
+            e(DecodeError::NonCanonical { field: "length" })
+        );
+        // Base 2^31 with 3 denominations overflows the capacity.
+        assert_eq!(
+            with(19, &[0x80, 0, 0, 0]),
+            e(DecodeError::NonCanonical { field: "purse" })
+        );
+        assert_eq!(
+            with(32 + 36, &[0, 0, 0, 21]),
+            e(DecodeError::NonCanonical {
+                field: "last index"
+            })
+        );
     }
 
     #[test]

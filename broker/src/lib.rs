@@ -19,8 +19,8 @@
 
 pub mod api;
 pub mod client;
-mod pg_store;
-mod redb_store;
+pub mod pg_store;
+pub mod redb_store;
 pub mod server;
 pub mod service;
 

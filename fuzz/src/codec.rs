@@ -1,5 +1,6 @@
 //! The decoder targets: one per message type, the `AnyMessage` dispatch, the
-//! round trip, and the pebbler's persisted state.
+//! round trip (messages and persisted states), the pebbler's persisted state
+//! and the text forms.
 //!
 //! Every decoder must be total (no panic on any input), canonical (an
 //! accepted input re-encodes to exactly itself) and cheap. Past decoding, each
@@ -10,11 +11,12 @@
 use std::fmt::Debug;
 use std::sync::LazyLock;
 
+use payword::renew::RenewalLink;
 use payword::tag;
 use payword::{
     AnyMessage, Blake3, Broker, Certificate, ChainParams, Commitment, CommittedChain, Digest,
-    Encode, HashAlg, MemoryStore, MessageSigner, Payment, PaymentBody, Payword, Pebbler,
-    RedemptionClaim, Session, Sha256, Traversal, TweakableHash,
+    Encode, HashAlg, MemoryStore, MessageSigner, Payment, PaymentBody, Payword, Pebbler, PublicKey,
+    PurseReceiver, Receiver, RedemptionClaim, Session, Sha256, Signature, Traversal, TweakableHash,
 };
 
 use crate::choices::Choices;
@@ -343,9 +345,12 @@ pub fn decode_any(data: &[u8]) {
 }
 
 /// `round_trip`: for every input a decoder accepts, encoding gives back
-/// exactly the input: messages (through `AnyMessage`) and pebbler states.
-/// Uses no signature or digest, so it runs the same code as a normal build.
+/// exactly the input: messages (through `AnyMessage`), pebbler states and
+/// vendor receiver states. Uses no signature or digest, so it runs the same
+/// code as a normal build.
 pub fn round_trip(data: &[u8]) {
+    receiver_states::<Sha256>(data);
+    receiver_states::<Blake3>(data);
     if let Ok(m) = AnyMessage::decode(data) {
         let mut out = vec![0u8; data.len() + 1];
         let len = m.encode(&mut out);
@@ -368,6 +373,73 @@ pub fn round_trip(data: &[u8]) {
             data,
             "pebbler state decode → encode changed the bytes"
         );
+    }
+}
+
+/// A vendor's receiver states (single chain, purse) decoded from `data`
+/// re-encode to exactly `data`.
+fn receiver_states<H: TweakableHash>(data: &[u8]) {
+    if let Ok(r) = Receiver::<H>::decode(data) {
+        let mut out = [0u8; Receiver::<Sha256>::ENCODED_LEN];
+        assert_eq!(r.encode(&mut out), data.len());
+        assert_eq!(
+            &out[..],
+            data,
+            "receiver state decode → encode changed the bytes"
+        );
+        assert!(r.paid() <= r.params().length());
+    }
+    if let Ok(r) = PurseReceiver::<H>::decode(data) {
+        let mut out = [0u8; PurseReceiver::<Sha256>::MAX_ENCODED_LEN];
+        let len = r.encode(&mut out);
+        assert_eq!(
+            &out[..len],
+            data,
+            "purse receiver state decode → encode changed the bytes"
+        );
+    }
+}
+
+/// `text_forms`: the input (UTF-8, invalid sequences replaced) read as the
+/// text form of each plain message, of a public key (base64url and hex) and
+/// of a signature. Every decoder is total; the allocating and the buffer
+/// decoders agree; an accepted text is the one text of its value (encoding
+/// it again gives the input back).
+pub fn text_forms(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    text_typed::<Payment>(&text);
+    text_typed::<Certificate>(&text);
+    text_typed::<Commitment>(&text);
+    text_typed::<RedemptionClaim>(&text);
+    text_typed::<RenewalLink>(&text);
+    match PublicKey::from_text(&text) {
+        Ok(k) => assert_eq!(k.to_text(), text, "key text decode → encode changed it"),
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+    match text.parse::<PublicKey>() {
+        Ok(k) => assert_eq!(k.to_string(), text, "key hex parse → display changed it"),
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+    match Signature::from_text(&text) {
+        Ok(sig) => assert_eq!(sig.to_text(), text, "signature text changed"),
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+}
+
+fn text_typed<T: Encode + PartialEq + Debug>(text: &str) {
+    let got = T::from_text(text);
+    let mut scratch = vec![0u8; T::MAX_LEN];
+    assert_eq!(
+        T::decode_text(text, &mut scratch),
+        got,
+        "the text decoders disagree"
+    );
+    match got {
+        Ok(v) => {
+            assert_eq!(v.to_text(), text, "text decode → encode changed the text");
+            assert_canonical(&v.to_bytes(), &v);
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
     }
 }
 

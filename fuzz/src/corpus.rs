@@ -26,9 +26,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use payword::{
-    AnyMessage, Blake3, CertificateFields, ChainId, ChainParams, ChainSeed, CommittedChain, Encode,
-    HashAlg, Payment, PaymentBody, Payword, Pebbler, PurseAnchors, PurseParams, PursePayment,
-    RedemptionClaim, Sha256, Traversal, TweakableHash, Word,
+    Anchor, AnyMessage, Blake3, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed,
+    CommittedChain, Encode, HashAlg, Payment, PaymentBody, Payword, Pebbler, PublicKey,
+    PurseAnchors, PurseParams, PursePayment, PurseReceiver, Receiver, RedemptionClaim, Sha256,
+    Signature, Traversal, TweakableHash, Word,
 };
 
 use crate::codec::{PayFixture, pay_fixtures};
@@ -492,6 +493,64 @@ fn broker_ledgers() -> Vec<(String, Vec<u8>)> {
     ]
 }
 
+/// Seeds of `round_trip`: a vendor's receiver states (a single SHA-256
+/// chain after 5 units, a BLAKE3 purse after one payment).
+fn receiver_states() -> Vec<(String, Vec<u8>)> {
+    let (id, _) = id_and_seed(0x5e, &[]);
+    let params = ChainParams::new(HashAlg::Sha256, id, 64).expect("n ≥ 1");
+    let single = Receiver::<Sha256>::resume(params, Payword::new(5, Word::from_bytes([0x35; 32])))
+        .expect("5 ≤ n")
+        .with_limit(32);
+    let mut one = vec![0u8; Receiver::<Sha256>::ENCODED_LEN];
+    single.encode(&mut one);
+    let purse_params = PurseParams::new(HashAlg::Blake3, id, 10, 3, 20).expect("purse");
+    let anchors = PurseAnchors::from_slice(&[
+        Anchor::from_bytes([0x40; 32]),
+        Anchor::from_bytes([0x41; 32]),
+        Anchor::from_bytes([0x42; 32]),
+    ])
+    .expect("3 anchors");
+    let paid = PursePayment::new().with(1, Payword::new(2, Word::from_bytes([0x36; 32])));
+    let purse = PurseReceiver::<Blake3>::resume(purse_params, anchors, &paid).expect("purse");
+    let mut three = vec![0u8; PurseReceiver::<Blake3>::MAX_ENCODED_LEN];
+    let len = purse.encode(&mut three);
+    three.truncate(len);
+    vec![
+        ("receiver-state-sha256".into(), one),
+        ("purse-receiver-state-blake3".into(), three),
+    ]
+}
+
+/// Seeds of `text_forms`: the texts of a certificate, a payment and a claim
+/// seed, a key's text and hex, a signature's text, and a padded payment text
+/// (refused).
+fn text_forms(
+    certs: &[(String, Vec<u8>)],
+    pays: &[(String, Vec<u8>)],
+    claims: &[(String, Vec<u8>)],
+) -> Vec<(String, Vec<u8>)> {
+    let first =
+        |files: &[(String, Vec<u8>)]| files.first().map(|(_, b)| b.clone()).unwrap_or_default();
+    let cert = Certificate::decode(&first(certs)).expect("certificate seed");
+    let pay = Payment::decode(&first(pays))
+        .expect("payment seed")
+        .to_text();
+    let claim = RedemptionClaim::decode(&first(claims)).expect("claim seed");
+    let key = PublicKey::ed25519([0x42; 32]);
+    vec![
+        ("certificate".into(), cert.to_text().into_bytes()),
+        ("payment".into(), pay.clone().into_bytes()),
+        ("claim".into(), claim.to_text().into_bytes()),
+        ("public-key".into(), key.to_text().into_bytes()),
+        ("public-key-hex".into(), key.to_string().into_bytes()),
+        (
+            "signature".into(),
+            Signature::ed25519([7; 64]).to_text().into_bytes(),
+        ),
+        ("padded-payment".into(), format!("{pay}=").into_bytes()),
+    ]
+}
+
 /// Every seed file.
 #[must_use]
 pub fn seeds() -> Vec<Seed> {
@@ -521,6 +580,8 @@ pub fn seeds() -> Vec<Seed> {
             .take(3)
             .map(|(n, b)| (format!("pebbler-{n}"), b.clone())),
     );
+    round.extend(receiver_states());
+    let texts = text_forms(&certs, &pays, &claims);
     let mut pebbler = states;
     pebbler.extend(genuine_pebblers());
     add("certificate", certs);
@@ -532,6 +593,7 @@ pub fn seeds() -> Vec<Seed> {
     add("pebbler_state", pebbler);
     add("vendor_session", vendor_sessions());
     add("broker_ledger", broker_ledgers());
+    add("text_forms", texts);
     out.extend(crate::multi::seeds());
     out.extend(crate::renew::seeds());
     out

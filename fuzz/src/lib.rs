@@ -17,7 +17,8 @@
 //! Modules:
 //! - [`choices`]: reads fuzz bytes as a stream of choices (zeros past the end);
 //! - [`fixture`]: keys, certificates, commitments over genuine chains;
-//! - [`codec`]: the decoder, dispatch, round-trip and pebbler-state targets;
+//! - [`codec`]: the decoder, dispatch, round-trip, pebbler-state and
+//!   text-form targets;
 //! - [`vendor`]: the vendor-session interpreter and its model;
 //! - [`ledger`]: the broker-ledger interpreter and its model;
 //! - [`multi`]: the multi-merchant decoders and the `protocol_sim` market;
@@ -53,6 +54,7 @@ pub mod vendor;
 pub mod targets {
     pub use crate::codec::{
         certificate, commitment, decode_any, payment, pebbler_state, redemption_claim, round_trip,
+        text_forms,
     };
     pub use crate::ledger::broker_ledger;
     pub use crate::multi::{
@@ -63,7 +65,7 @@ pub mod targets {
     pub use crate::vendor::vendor_session;
 
     /// Every target by name, for replaying files.
-    pub const ALL: [(&str, fn(&[u8])); 23] = [
+    pub const ALL: [(&str, fn(&[u8])); 24] = [
         ("certificate", certificate),
         ("commitment", commitment),
         ("payment", payment),
@@ -87,6 +89,7 @@ pub mod targets {
         ("protocol_sim", protocol_sim),
         ("renewal_link", renewal_link),
         ("cascade_claim", cascade_claim),
+        ("text_forms", text_forms),
     ];
 
     /// The target called `name`.

@@ -408,10 +408,7 @@ impl<H: TweakableHash> Pebbler<H> {
     #[cfg(feature = "alloc")]
     #[must_use]
     pub fn to_bytes(&self) -> zeroize::Zeroizing<alloc::vec::Vec<u8>> {
-        let mut buf = zeroize::Zeroizing::new(alloc::vec![0u8; Self::MAX_ENCODED_LEN]);
-        let len = self.encode(&mut buf);
-        buf.truncate(len);
-        buf
+        crate::bytes::secret_bytes(Self::MAX_ENCODED_LEN, |out| self.encode(out))
     }
 
     /// Restores a state written by [`Self::encode`].

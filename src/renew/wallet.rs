@@ -377,10 +377,7 @@ impl<H: TweakableHash> RenewingWallet<H> {
     #[cfg(feature = "alloc")]
     #[must_use]
     pub fn to_bytes(&self) -> Zeroizing<alloc::vec::Vec<u8>> {
-        let mut v = Zeroizing::new(alloc::vec![0u8; Self::MAX_ENCODED_LEN]);
-        let len = self.encode(&mut v);
-        v.truncate(len);
-        v
+        crate::bytes::secret_bytes(Self::MAX_ENCODED_LEN, |out| self.encode(out))
     }
 
     /// Restores a state written by [`encode`](Self::encode), refusing one

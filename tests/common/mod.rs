@@ -69,6 +69,14 @@ pub fn params(byte: u8, n: u32) -> ChainParams {
 /// A cascade claim of `payments` one-unit payments of value `unit_value`
 /// over chains of length 10 (renewed as they run out).
 pub fn cascade(w: &World, byte: u8, unit_value: u64, payments: u32) -> CascadeClaim {
+    cascade_session(w, byte, unit_value, payments)
+        .cascade()
+        .unwrap()
+}
+
+/// The vendor's session behind [`cascade`]: `payments` one-unit payments
+/// over chains of length 10, renewed as they run out.
+pub fn cascade_session(w: &World, byte: u8, unit_value: u64, payments: u32) -> Session {
     let mut wallet =
         RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([byte; 32]), params(byte, 10), 0)
             .unwrap();
@@ -95,7 +103,7 @@ pub fn cascade(w: &World, byte: u8, unit_value: u64, payments: u32) -> CascadeCl
         }
         session.pay(&out.payment, NOW).unwrap();
     }
-    session.cascade().unwrap()
+    session
 }
 
 /// A plain commitment (no renewal) with `units` paid, as a claim.
@@ -338,4 +346,34 @@ impl Op {
             },
         }
     }
+}
+
+/// A purse commitment (denominations `10^0 … 10^(m-1)`, chains of `n`)
+/// over hash `H` (`alg`), valid `[NOW, NOW + 60]`, and the customer's purse.
+pub fn purse<H: payword::TweakableHash>(
+    w: &World,
+    alg: HashAlg,
+    byte: u8,
+    (m, n): (u8, u64),
+    unit_value: u64,
+) -> (Commitment, payword::Purse<H>) {
+    let params = payword::PurseParams::new(alg, ChainId::from_bytes([byte; 16]), 10, m, n).unwrap();
+    let purse = payword::Purse::<H>::new(&ChainSeed::from_bytes([byte; 32]), params).unwrap();
+    let c = Commitment::sign(
+        CommitmentFields {
+            certificate: w.cert.digest(),
+            vendor: w.vendor,
+            unit_value,
+            valid_from: NOW,
+            expires: NOW + 60,
+            chain: CommittedChain::Purse {
+                params,
+                anchors: purse.anchors(),
+            },
+            renewal: None,
+        },
+        &w.customer,
+    )
+    .unwrap();
+    (c, purse)
 }
