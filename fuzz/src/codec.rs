@@ -401,8 +401,8 @@ fn receiver_states<H: TweakableHash>(data: &[u8]) {
 }
 
 /// `text_forms`: the input (UTF-8, invalid sequences replaced) read as the
-/// text form of each plain message, of a public key (base64url and hex) and
-/// of a signature. Every decoder is total; the allocating and the buffer
+/// text form of each plain message and of an offer, as a `payword:` URI, as
+/// a public key (base64url and hex) and as a signature. Every decoder is total; the allocating and the buffer
 /// decoders agree; an accepted text is the one text of its value (encoding
 /// it again gives the input back).
 pub fn text_forms(data: &[u8]) {
@@ -412,6 +412,11 @@ pub fn text_forms(data: &[u8]) {
     text_typed::<Commitment>(&text);
     text_typed::<RedemptionClaim>(&text);
     text_typed::<RenewalLink>(&text);
+    text_typed::<payword::offer::Offer>(&text);
+    match payword::uri::PaywordUri::parse(&text) {
+        Ok(u) => assert_eq!(u.to_string(), text, "URI parse → display changed it"),
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
     match PublicKey::from_text(&text) {
         Ok(k) => assert_eq!(k.to_text(), text, "key text decode → encode changed it"),
         Err(e) => assert!(!e.to_string().is_empty()),

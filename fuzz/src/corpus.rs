@@ -523,7 +523,7 @@ fn receiver_states() -> Vec<(String, Vec<u8>)> {
 
 /// Seeds of `text_forms`: the texts of a certificate, a payment and a claim
 /// seed, a key's text and hex, a signature's text, and a padded payment text
-/// (refused).
+/// (refused), and a one-shot payment and an offer as `payword:` URIs.
 fn text_forms(
     certs: &[(String, Vec<u8>)],
     pays: &[(String, Vec<u8>)],
@@ -548,7 +548,37 @@ fn text_forms(
             Signature::ed25519([7; 64]).to_text().into_bytes(),
         ),
         ("padded-payment".into(), format!("{pay}=").into_bytes()),
+        (
+            "pay-uri".into(),
+            payword::uri::PaywordUri::Pay(claim)
+                .to_string()
+                .into_bytes(),
+        ),
+        ("offer-uri".into(), offer_uri(&cert).into_bytes()),
     ]
+}
+
+/// A `payword:offer:` URI accepting the broker of `cert`.
+fn offer_uri(cert: &Certificate) -> String {
+    use payword::offer::{AcceptedBroker, Brokers, ChainKinds, Offer, OfferFields};
+    let vendor = ed25519_dalek::SigningKey::from_bytes(&[0x0f; 32]);
+    let fields = OfferFields {
+        vendor: payword::VendorId::from_bytes([0x0e; 32]),
+        vendor_key: payword::MessageSigner::public_key(&vendor),
+        brokers: Brokers::new(&[AcceptedBroker {
+            id: cert.fields().broker,
+            key: PublicKey::ed25519([0x42; 32]),
+        }])
+        .expect("one broker"),
+        price: 1,
+        unit_value: 5,
+        kinds: ChainKinds::ALL,
+        max_chain: 1 << 16,
+        valid_from: 0,
+        expires: u64::MAX,
+    };
+    let offer = Offer::sign(fields, &vendor).expect("offer seed");
+    payword::uri::PaywordUri::Offer(offer).to_string()
 }
 
 /// Every seed file.
