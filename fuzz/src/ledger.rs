@@ -363,6 +363,19 @@ impl World {
             })
             .collect();
         let units_before = m.funds.units(&last[..usize::from(m.funds.denominations())]);
+        let refuse = |e: VerifyError| RedeemError::Invalid(SessionError::Payment(e));
+        // The parts at or below the recorded ones (or at the anchor) must be
+        // true paywords too: a duplicate carrying a forged word is refused.
+        for &(j, p) in &claim.parts {
+            if newer.iter().any(|&(k, _)| k == j) {
+                continue;
+            }
+            if let Some(chain) = m.funds.chain(j)
+                && !chain.is_genuine(&p)
+            {
+                return Err(refuse(VerifyError::Forged));
+            }
+        }
         if newer.is_empty() {
             let expected = Expected {
                 owed: 0,
@@ -371,7 +384,6 @@ impl World {
             };
             return Ok((expected, last));
         }
-        let refuse = |e: VerifyError| RedeemError::Invalid(SessionError::Payment(e));
         for &(j, p) in &newer {
             let l = last[usize::from(j)];
             if p.index() <= l {
