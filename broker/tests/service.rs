@@ -213,7 +213,12 @@ fn sigterm_under_load_drains_and_loses_nothing() {
             })
         })
         .collect();
-    std::thread::sleep(std::time::Duration::from_millis(150));
+    // Stop it once claims are flowing (bounded wait), mid-stream.
+    let start = std::time::Instant::now();
+    while acked.lock().unwrap().len() < 4 && start.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
     assert!(service.terminate(), "the service did not exit cleanly");
     stop.store(true, Ordering::Relaxed);
     for h in handles {
