@@ -562,7 +562,7 @@ pub(crate) struct MessageHasher {
 }
 
 // Only signed messages (feature `ed25519`) hash message digests.
-#[cfg_attr(not(feature = "ed25519"), allow(dead_code))]
+#[cfg_attr(not(feature = "protocol"), allow(dead_code))]
 impl MessageHasher {
     /// A hasher for a message of type `type_tag`.
     pub(crate) fn new(type_tag: u8) -> Self {

@@ -127,7 +127,7 @@ impl crate::wire::sealed::Sealed for CertificateFields {}
 
 impl SignedFields for CertificateFields {
     const TAG: u8 = tag::CERTIFICATE;
-    const MAX_LEN: usize = 32 + 8 + 16 + PublicKey::ENCODED_LEN + 24;
+    const MAX_LEN: usize = 32 + 8 + 16 + PublicKey::MAX_ENCODED_LEN + 24;
 
     fn write(&self, w: &mut Writer<'_>) {
         w.put(self.broker.as_bytes());

@@ -147,9 +147,9 @@ impl crate::wire::sealed::Sealed for OfferFields {}
 impl SignedFields for OfferFields {
     const TAG: u8 = OFFER;
     const MAX_LEN: usize = 32
-        + PublicKey::ENCODED_LEN
+        + PublicKey::MAX_ENCODED_LEN
         + 1
-        + MAX_BROKERS * (32 + PublicKey::ENCODED_LEN)
+        + MAX_BROKERS * (32 + PublicKey::MAX_ENCODED_LEN)
         + 4
         + 8
         + 1

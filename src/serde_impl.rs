@@ -55,7 +55,7 @@ fn serialize_in<T: Encode, S: Serializer>(v: &T, s: S, buf: &mut [u8]) -> Result
 }
 
 /// Serializes `v` encoded into a heap buffer of its exact length.
-#[cfg(all(feature = "alloc", feature = "ed25519"))]
+#[cfg(all(feature = "alloc", feature = "protocol"))]
 fn serialize_heap<T: Encode, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
     let mut buf = alloc::vec![0u8; v.encode(&mut [])];
     serialize_in(v, s, &mut buf)
@@ -66,7 +66,7 @@ enum Scratch<'b> {
     /// A caller's buffer of `MAX_LEN` bytes.
     Stack(&'b mut [u8]),
     /// A heap buffer of the decoded length (checked against `MAX_LEN` first).
-    #[cfg(all(feature = "alloc", feature = "ed25519"))]
+    #[cfg(all(feature = "alloc", feature = "protocol"))]
     Heap,
 }
 
@@ -113,7 +113,7 @@ impl<T: Encode> Visitor<'_> for MessageVisitor<'_, T> {
                     .ok_or_else(|| E::custom("message over its maximum length"))?;
                 decode_hex(hex, out)
             }
-            #[cfg(all(feature = "alloc", feature = "ed25519"))]
+            #[cfg(all(feature = "alloc", feature = "protocol"))]
             Scratch::Heap => decode_hex(hex, &mut alloc::vec![0u8; len]),
         }
     }
@@ -138,7 +138,7 @@ fn deserialize_with<'de, T: Encode, D: Deserializer<'de>>(
     match v.scratch {
         _ if human => d.deserialize_str(v),
         Scratch::Stack(_) => d.deserialize_bytes(v),
-        #[cfg(all(feature = "alloc", feature = "ed25519"))]
+        #[cfg(all(feature = "alloc", feature = "protocol"))]
         Scratch::Heap => d.deserialize_byte_buf(v),
     }
 }
@@ -165,7 +165,7 @@ macro_rules! serde_on_stack {
 
 /// serde through a heap buffer of the actual length (types over
 /// [`STACK_LIMIT`]).
-#[cfg(all(feature = "alloc", feature = "ed25519"))]
+#[cfg(all(feature = "alloc", feature = "protocol"))]
 macro_rules! serde_on_heap {
     ($($t:ty),* $(,)?) => {$(
         impl serde::Serialize for $t {
@@ -185,7 +185,7 @@ macro_rules! serde_on_heap {
 
 serde_on_stack!(Payment);
 
-#[cfg(feature = "ed25519")]
+#[cfg(feature = "protocol")]
 mod signed {
     use super::*;
     use crate::message::{Certificate, Commitment, RedemptionClaim};
@@ -196,7 +196,8 @@ mod signed {
 
     impl serde::Serialize for PublicKey {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            serialize_bytes(&self.to_encoded(), s)
+            let (bytes, len) = self.to_encoded();
+            serialize_bytes(bytes.get(..len).unwrap_or_default(), s)
         }
     }
 
@@ -229,7 +230,7 @@ mod signed {
     }
 }
 
-#[cfg(all(feature = "ed25519", feature = "alloc"))]
+#[cfg(all(feature = "protocol", feature = "alloc"))]
 mod multi {
     use super::*;
     use crate::fraud::FraudProof;

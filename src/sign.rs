@@ -6,19 +6,33 @@
 //! message type can never verify as another. The signature is over those 32
 //! bytes.
 //!
-//! Ed25519 (through `ed25519-dalek`, strict verification) is the one algorithm
-//! today; the wire format carries a [`SigAlg`] tag so others can follow. Any
-//! signer that implements the RustCrypto traits
-//! `signature::Signer<ed25519_dalek::Signature>` and `signature::Keypair`
-//! (an HSM, a remote signer) plugs in through [`MessageSigner`].
+//! Two algorithms, each behind its feature, carried by a [`SigAlg`] tag:
+//!
+//! * **Ed25519** (feature `ed25519`, through `ed25519-dalek`, strict
+//!   verification). Any signer that implements the RustCrypto traits
+//!   `signature::Signer<ed25519_dalek::Signature>` and `signature::Keypair`
+//!   (an HSM, a remote signer) plugs in through [`MessageSigner`].
+//! * **LMS** (feature `lms`, RFC 8554): hash-based, stateful, built on this
+//!   crate's LM-OTS. Keys are [`LmsSigner`]s (a
+//!   [`LmsSigningKey`](crate::lmots::signer::LmsSigningKey) with the store
+//!   its counter is saved to before every signature). Signatures use LM-OTS
+//!   W4 or W8 (2,180 or 1,124 bytes) and any tree height, at most
+//!   [`Signature::MAX_LEN`] bytes; other LM-OTS sets are refused when
+//!   decoded, before any hashing.
+//!
+//! With `lms` and without `ed25519`, the crate holds no elliptic-curve code:
+//! Ed25519 tags are then refused like unknown ones.
 //!
 //! Under `cfg(fuzzing)` (set only by `cargo fuzz`), digests are a cheap fold
-//! and a signature verifies iff its first 32 bytes equal the digest, so the
-//! fuzzer can reach the code behind verification. Normal builds never see it.
+//! and an Ed25519 signature verifies iff its first 32 bytes equal the
+//! digest, so the fuzzer can reach the code behind verification (LMS
+//! signatures are verified for real). Normal builds never see it.
 
 use core::fmt;
 
 use crate::hash::MessageHasher;
+#[cfg(feature = "lms")]
+use crate::lmots::{LmotsParams, lms::LmsParams, lms::LmsPublicKey};
 use crate::wire::{DecodeError, Encode, Reader, TextError, VERSION, Writer, read_text, write_text};
 
 pub use crate::hash::Digest;
@@ -45,25 +59,91 @@ pub(crate) fn message_digest(type_tag: u8, body: &[u8]) -> Digest {
 pub enum SigAlg {
     /// Ed25519 (RFC 8032), strict verification.
     Ed25519,
+    /// LMS (RFC 8554) with SHA-256, LM-OTS W4 or W8, any tree height.
+    Lms,
 }
 
 impl SigAlg {
-    /// The one-byte wire tag (1 for Ed25519).
+    /// The one-byte wire tag (1 for Ed25519, 2 for LMS).
     #[must_use]
     pub const fn tag(self) -> u8 {
         match self {
             Self::Ed25519 => 1,
+            Self::Lms => 2,
         }
     }
 
-    /// The algorithm for a wire tag.
+    /// The algorithm for a wire tag, if this build holds it (the `ed25519`
+    /// and `lms` features).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::SigAlg;
+    ///
+    /// assert_eq!(SigAlg::from_tag(1), Some(SigAlg::Ed25519));
+    /// assert_eq!(SigAlg::from_tag(2), Some(SigAlg::Lms));
+    /// assert_eq!(SigAlg::from_tag(3), None);
+    /// ```
     #[must_use]
     pub const fn from_tag(tag: u8) -> Option<Self> {
         match tag {
+            #[cfg(feature = "ed25519")]
             1 => Some(Self::Ed25519),
+            #[cfg(feature = "lms")]
+            2 => Some(Self::Lms),
             _ => None,
         }
     }
+
+    /// The length of a public key's bytes (after the tag).
+    #[must_use]
+    pub const fn key_len(self) -> usize {
+        match self {
+            Self::Ed25519 => 32,
+            Self::Lms => LMS_KEY_LEN,
+        }
+    }
+}
+
+/// An LMS public key: `u32str(lms type) ‖ u32str(lmots type) ‖ I ‖ T[1]`.
+const LMS_KEY_LEN: usize = 56;
+
+/// The largest key (bytes after the tag) this build holds.
+const MAX_KEY_BYTES: usize = if cfg!(feature = "lms") {
+    LMS_KEY_LEN
+} else {
+    32
+};
+
+/// The largest LMS signature the protocol accepts: W4 leaves under a
+/// height-25 tree (`8 + 2180 + 25·32`).
+const LMS_MAX_SIG: usize = 2988;
+
+/// The largest signature (bytes after the tag) this build holds.
+const MAX_SIG_BYTES: usize = if cfg!(feature = "lms") {
+    LMS_MAX_SIG
+} else {
+    64
+};
+
+/// Whether the protocol accepts LM-OTS `ots` in its LMS keys and signatures
+/// (W4 and W8: W1 and W2 signatures are 4 to 8 times as long for no gain
+/// here).
+#[cfg(feature = "lms")]
+const fn lms_ots_accepted(ots: LmotsParams) -> bool {
+    matches!(ots, LmotsParams::Sha256N32W4 | LmotsParams::Sha256N32W8)
+}
+
+/// Copies `src` into the front of a zeroed `[u8; L]` (const).
+const fn padded<const L: usize>(src: &[u8]) -> [u8; L] {
+    let mut out = [0u8; L];
+    let mut i = 0;
+    while i < src.len() && i < L {
+        out[i] = src[i];
+        i += 1;
+    }
+    out
 }
 
 /// A public (verifying) key with its algorithm.
@@ -77,16 +157,27 @@ impl SigAlg {
 /// let sk = SigningKey::from_bytes(&[7; 32]);
 /// let pk = PublicKey::ed25519(sk.verifying_key().to_bytes());
 /// assert_eq!(pk.alg(), SigAlg::Ed25519);
+/// assert_eq!(pk.as_bytes(), &sk.verifying_key().to_bytes()[..]);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PublicKey {
     alg: SigAlg,
-    bytes: [u8; 32],
+    /// The key, then zeros.
+    bytes: [u8; MAX_KEY_BYTES],
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({:?}, ", self.alg)?;
+        crate::bytes::write_hex(f, self.as_bytes())?;
+        f.write_str(")")
+    }
 }
 
 impl PublicKey {
-    /// Encoded length: tag and key.
-    pub const ENCODED_LEN: usize = 33;
+    /// The longest encoding (tag and key) of this build: 33 bytes for
+    /// Ed25519, 57 with LMS.
+    pub const MAX_ENCODED_LEN: usize = 1 + MAX_KEY_BYTES;
 
     /// An Ed25519 public key from its 32 bytes. The bytes are checked when a
     /// signature is verified (an invalid point verifies nothing).
@@ -94,8 +185,33 @@ impl PublicKey {
     pub const fn ed25519(bytes: [u8; 32]) -> Self {
         Self {
             alg: SigAlg::Ed25519,
-            bytes,
+            bytes: padded(&bytes),
         }
+    }
+
+    /// An LMS public key, if the protocol accepts its LM-OTS set (W4 or
+    /// W8).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::lmots::{lms::{LmsParams, LmsPublicKey}, LmotsParams};
+    /// use payword::{PublicKey, SigAlg};
+    ///
+    /// let lms = LmsPublicKey::new(LmsParams::Sha256M32H10, LmotsParams::Sha256N32W4, [1; 16], [2; 32]);
+    /// let key = PublicKey::lms(&lms).unwrap();
+    /// assert_eq!((key.alg(), key.encoded_len()), (SigAlg::Lms, 57));
+    /// assert_eq!(key.as_bytes(), &lms.to_bytes()[..]);
+    /// let w2 = LmsPublicKey::new(LmsParams::Sha256M32H10, LmotsParams::Sha256N32W2, [1; 16], [2; 32]);
+    /// assert!(PublicKey::lms(&w2).is_none());
+    /// ```
+    #[cfg(feature = "lms")]
+    #[must_use]
+    pub fn lms(key: &LmsPublicKey) -> Option<Self> {
+        lms_ots_accepted(key.ots_params()).then(|| Self {
+            alg: SigAlg::Lms,
+            bytes: padded(&key.to_bytes()),
+        })
     }
 
     /// The algorithm.
@@ -104,43 +220,44 @@ impl PublicKey {
         self.alg
     }
 
-    /// The key bytes.
+    /// The key bytes (32 for Ed25519, the 56-byte RFC 8554 encoding for
+    /// LMS).
     #[must_use]
-    pub const fn as_bytes(&self) -> &[u8; 32] {
-        &self.bytes
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.alg.key_len()).unwrap_or_default()
+    }
+
+    /// The length of the encoding: 1 + the key's length.
+    #[must_use]
+    pub const fn encoded_len(&self) -> usize {
+        1 + self.alg.key_len()
     }
 
     /// Verifies `sig` over `digest`.
     ///
+    /// # Cost
+    ///
+    /// Ed25519: one strict verification. LMS: the structure is checked
+    /// first, then at most `p·(2^w − 1)` chain steps and `h + 1` tree hashes
+    /// (1,005 + 26 for W4, 8,670 + 26 for W8).
+    ///
     /// # Errors
     ///
     /// [`SignatureError`] (opaque) if the key, the signature or the algorithm
-    /// pairing is wrong.
+    /// pairing is wrong, or the algorithm is not in this build.
     pub fn verify(&self, digest: &Digest, sig: &Signature) -> Result<(), SignatureError> {
         if sig.alg != self.alg {
             return Err(SignatureError);
         }
-        #[cfg(not(fuzzing))]
-        {
-            let key =
-                ed25519_dalek::VerifyingKey::from_bytes(&self.bytes).map_err(|_| SignatureError)?;
-            let s = ed25519_dalek::Signature::from_bytes(&sig.bytes);
-            key.verify_strict(digest.as_bytes(), &s)
-                .map_err(|_| SignatureError)
-        }
-        #[cfg(fuzzing)]
-        {
-            if sig.bytes[..32] == digest.as_bytes()[..] {
-                Ok(())
-            } else {
-                Err(SignatureError)
-            }
+        match self.alg {
+            SigAlg::Ed25519 => verify_ed25519(self, digest, sig),
+            SigAlg::Lms => verify_lms(self, digest, sig),
         }
     }
 
     pub(crate) fn write(&self, w: &mut crate::wire::Writer<'_>) {
         w.put_u8(self.alg.tag());
-        w.put(&self.bytes);
+        w.put(self.as_bytes());
     }
 
     pub(crate) fn read(
@@ -149,38 +266,70 @@ impl PublicKey {
     ) -> Result<Self, crate::DecodeError> {
         let alg =
             SigAlg::from_tag(r.u8(field)?).ok_or(crate::DecodeError::NonCanonical { field })?;
+        let bytes = r.take(field, alg.key_len())?;
+        #[cfg(feature = "lms")]
+        if alg == SigAlg::Lms {
+            let key = LmsPublicKey::from_bytes(bytes)
+                .map_err(|_| crate::DecodeError::NonCanonical { field })?;
+            return Self::lms(&key).ok_or(crate::DecodeError::NonCanonical { field });
+        }
         Ok(Self {
             alg,
-            bytes: r.array(field)?,
+            bytes: padded(bytes),
         })
     }
 
-    /// The canonical encoding: algorithm tag ‖ key bytes.
-    pub(crate) fn to_encoded(self) -> [u8; Self::ENCODED_LEN] {
-        let mut out = [0u8; Self::ENCODED_LEN];
-        self.write(&mut Writer::new(&mut out));
-        out
+    /// The canonical encoding (algorithm tag ‖ key bytes) and its length.
+    #[cfg(feature = "serde")]
+    pub(crate) fn to_encoded(self) -> ([u8; Self::MAX_ENCODED_LEN], usize) {
+        let mut out = [0u8; Self::MAX_ENCODED_LEN];
+        let mut w = Writer::new(&mut out);
+        self.write(&mut w);
+        let len = w.position();
+        (out, len)
     }
 
-    /// Decodes exactly one canonical encoding.
-    pub(crate) fn from_encoded(bytes: &[u8]) -> Result<Self, DecodeError> {
+    /// Decodes exactly one canonical encoding (algorithm tag ‖ key bytes:
+    /// 33 bytes for Ed25519, 57 for LMS).
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`]: an algorithm this build does not hold, an LMS key
+    /// with W1 or W2 leaves or an unknown typecode, a wrong length.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::{DecodeError, PublicKey};
+    ///
+    /// let mut bytes = vec![1];
+    /// bytes.extend([7; 32]);
+    /// assert_eq!(PublicKey::from_encoded(&bytes)?, PublicKey::ed25519([7; 32]));
+    /// assert_eq!(
+    ///     PublicKey::from_encoded(&bytes[..32]),
+    ///     Err(DecodeError::Truncated { field: "public key", needed: 32, remaining: 31 })
+    /// );
+    /// # Ok::<(), DecodeError>(())
+    /// ```
+    pub fn from_encoded(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
         let key = Self::read(&mut r, "public key")?;
         r.finish()?;
         Ok(key)
     }
 
-    /// Length of the text form: the base64url (no padding) of the 33-byte
-    /// encoding.
-    pub const TEXT_LEN: usize = 44;
+    /// The longest text form of this build: the base64url (no padding) of
+    /// [`MAX_ENCODED_LEN`](Self::MAX_ENCODED_LEN) bytes (44 characters for
+    /// Ed25519, 76 with LMS).
+    pub const MAX_TEXT_LEN: usize = crate::wire::text_len(Self::MAX_ENCODED_LEN);
 
     /// Writes the text form (base64url of the encoding, as for messages:
     /// see [`Encode`]) into `out` and returns it. No allocation.
     ///
     /// # Errors
     ///
-    /// [`TextError::BufferTooSmall`] if `out` is shorter than
-    /// [`TEXT_LEN`](Self::TEXT_LEN).
+    /// [`TextError::BufferTooSmall`] if `out` is too short for this key
+    /// ([`MAX_TEXT_LEN`](Self::MAX_TEXT_LEN) always suffices).
     ///
     /// # Examples
     ///
@@ -188,7 +337,7 @@ impl PublicKey {
     /// use payword::PublicKey;
     ///
     /// let pk = PublicKey::ed25519([0xfb; 32]);
-    /// let mut out = [0u8; PublicKey::TEXT_LEN];
+    /// let mut out = [0u8; PublicKey::MAX_TEXT_LEN];
     /// assert_eq!(pk.encode_text(&mut out)?, format!("Afv7{}", "-_v7".repeat(10)));
     /// # Ok::<(), payword::TextError>(())
     /// ```
@@ -210,7 +359,7 @@ impl PublicKey {
     #[cfg(feature = "alloc")]
     #[must_use]
     pub fn to_text(&self) -> alloc::string::String {
-        let mut out = [0u8; Self::TEXT_LEN];
+        let mut out = [0u8; Self::MAX_TEXT_LEN];
         alloc::string::String::from(self.encode_text(&mut out).unwrap_or(""))
     }
 
@@ -231,27 +380,62 @@ impl PublicKey {
     ///
     /// let text = PublicKey::ed25519([7; 32]).to_text();
     /// assert_eq!(PublicKey::from_text(&text)?.as_bytes(), &[7; 32]);
+    /// assert!(PublicKey::from_text(&format!("{text}A")).is_err());
+    /// // Algorithm tag 3 is unknown.
+    /// let three = format!("Aw{}", &text[2..]);
     /// assert_eq!(
-    ///     PublicKey::from_text(&format!("{text}A")),
-    ///     Err(TextError::TooLong { length: 45, max: 44 })
-    /// );
-    /// // Algorithm tag 2 is unknown.
-    /// let two = format!("Ag{}", &text[2..]);
-    /// assert_eq!(
-    ///     PublicKey::from_text(&two),
+    ///     PublicKey::from_text(&three),
     ///     Err(TextError::Decode(DecodeError::NonCanonical { field: "public key" }))
     /// );
     /// # Ok::<(), TextError>(())
     /// ```
     pub fn from_text(text: &str) -> Result<Self, TextError> {
-        let mut scratch = [0u8; Self::ENCODED_LEN];
-        let bytes = read_text(text, Self::ENCODED_LEN, &mut scratch)?;
+        let mut scratch = [0u8; Self::MAX_ENCODED_LEN];
+        let bytes = read_text(text, Self::MAX_ENCODED_LEN, &mut scratch)?;
         Self::from_encoded(bytes).map_err(TextError::Decode)
     }
 }
 
-/// Lower-case hex of the canonical encoding (algorithm tag ‖ key: 66
-/// digits), the form ids have.
+#[cfg(all(feature = "ed25519", not(fuzzing)))]
+fn verify_ed25519(key: &PublicKey, digest: &Digest, sig: &Signature) -> Result<(), SignatureError> {
+    let bytes: [u8; 32] = key.as_bytes().try_into().map_err(|_| SignatureError)?;
+    let sig: [u8; 64] = sig.as_bytes().try_into().map_err(|_| SignatureError)?;
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| SignatureError)?;
+    key.verify_strict(
+        digest.as_bytes(),
+        &ed25519_dalek::Signature::from_bytes(&sig),
+    )
+    .map_err(|_| SignatureError)
+}
+
+#[cfg(all(feature = "ed25519", fuzzing))]
+fn verify_ed25519(_: &PublicKey, digest: &Digest, sig: &Signature) -> Result<(), SignatureError> {
+    if sig.as_bytes().get(..32) == Some(&digest.as_bytes()[..]) {
+        Ok(())
+    } else {
+        Err(SignatureError)
+    }
+}
+
+#[cfg(not(feature = "ed25519"))]
+fn verify_ed25519(_: &PublicKey, _: &Digest, _: &Signature) -> Result<(), SignatureError> {
+    Err(SignatureError)
+}
+
+#[cfg(feature = "lms")]
+fn verify_lms(key: &PublicKey, digest: &Digest, sig: &Signature) -> Result<(), SignatureError> {
+    LmsPublicKey::from_bytes(key.as_bytes())
+        .and_then(|k| k.verify(digest.as_bytes(), sig.as_bytes()))
+        .map_err(|_| SignatureError)
+}
+
+#[cfg(not(feature = "lms"))]
+fn verify_lms(_: &PublicKey, _: &Digest, _: &Signature) -> Result<(), SignatureError> {
+    Err(SignatureError)
+}
+
+/// Lower-case hex of the canonical encoding (algorithm tag ‖ key: 66 digits
+/// for Ed25519, 114 for LMS), the form ids have.
 ///
 /// # Examples
 ///
@@ -265,18 +449,19 @@ impl PublicKey {
 /// ```
 impl fmt::Display for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        crate::bytes::write_hex(f, &self.to_encoded())
+        crate::bytes::write_hex(f, &[self.alg.tag()])?;
+        crate::bytes::write_hex(f, self.as_bytes())
     }
 }
 
-/// Parses the [`Display`](fmt::Display) form: exactly 66 lower-case hex
-/// digits (one spelling per key: upper case is refused) of a canonical
-/// encoding.
+/// Parses the [`Display`](fmt::Display) form: the lower-case hex (one
+/// spelling per key: upper case is refused) of a canonical encoding.
 ///
 /// # Errors
 ///
-/// [`TextError::Hex`] for anything but 66 lower-case hex digits,
-/// [`TextError::Decode`] for an unknown algorithm tag.
+/// [`TextError::Hex`] for anything but 66 (or, with `lms`, 114) lower-case
+/// hex digits, [`TextError::Decode`] for an unknown algorithm tag or a key
+/// of the wrong length for its tag.
 ///
 /// # Examples
 ///
@@ -291,41 +476,89 @@ impl core::str::FromStr for PublicKey {
     type Err = TextError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bytes = crate::bytes::parse_hex::<{ Self::ENCODED_LEN }>(s).ok_or(TextError::Hex(
-            crate::bytes::HexError {
-                expected_len: Self::ENCODED_LEN,
-            },
-        ))?;
-        Self::from_encoded(&bytes).map_err(TextError::Decode)
+        const ED: usize = 1 + SigAlg::Ed25519.key_len();
+        const LMS: usize = 1 + SigAlg::Lms.key_len();
+        let hex_error = |expected_len| TextError::Hex(crate::bytes::HexError { expected_len });
+        let decoded = match s.len() {
+            n if n == 2 * ED => crate::bytes::parse_hex::<ED>(s)
+                .ok_or(hex_error(ED))
+                .map(|b| Self::from_encoded(&b)),
+            n if n == 2 * LMS && cfg!(feature = "lms") => crate::bytes::parse_hex::<LMS>(s)
+                .ok_or(hex_error(LMS))
+                .map(|b| Self::from_encoded(&b)),
+            _ => Err(hex_error(ED)),
+        }?;
+        decoded.map_err(TextError::Decode)
     }
 }
 
 /// A signature with its algorithm.
+///
+/// Held inline (no allocation): up to 64 bytes for Ed25519, up to
+/// [`MAX_LEN`](Self::MAX_LEN) with the `lms` feature.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Signature {
     alg: SigAlg,
-    bytes: [u8; 64],
+    /// The signature's length.
+    len: u16,
+    /// The signature, then zeros.
+    bytes: [u8; MAX_SIG_BYTES],
 }
 
 impl fmt::Debug for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Signature({:?}, ", self.alg)?;
-        crate::bytes::write_hex(f, &self.bytes)?;
+        crate::bytes::write_hex(f, self.as_bytes())?;
         f.write_str(")")
     }
 }
 
 impl Signature {
-    /// Encoded length: tag and signature.
-    pub const ENCODED_LEN: usize = 65;
+    /// The longest signature (bytes after the tag) of this build: 64
+    /// (Ed25519), or 2,988 with `lms` (W4 under a height-25 tree).
+    pub const MAX_LEN: usize = MAX_SIG_BYTES;
+
+    /// The longest encoding (tag and signature) of this build.
+    pub const MAX_ENCODED_LEN: usize = 1 + MAX_SIG_BYTES;
+
+    /// The encoding length of an Ed25519 signature: tag and 64 bytes.
+    pub const ED25519_ENCODED_LEN: usize = 65;
 
     /// An Ed25519 signature from its 64 bytes.
     #[must_use]
     pub const fn ed25519(bytes: [u8; 64]) -> Self {
         Self {
             alg: SigAlg::Ed25519,
-            bytes,
+            len: 64,
+            bytes: padded(&bytes),
         }
+    }
+
+    /// An encoded LMS signature (RFC 8554, section 5.4), checked as the
+    /// decoder checks it (LM-OTS W4 or W8, leaf inside the tree, exact
+    /// length); nothing is hashed.
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`] naming what was wrong.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use payword::{DecodeError, Signature};
+    ///
+    /// // Leaf 0, LM-OTS typecode 1 (W1): refused before anything else.
+    /// assert_eq!(
+    ///     Signature::lms(&[0, 0, 0, 0, 0, 0, 0, 1]),
+    ///     Err(DecodeError::NonCanonical { field: "lm-ots typecode" })
+    /// );
+    /// ```
+    #[cfg(feature = "lms")]
+    pub fn lms(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let sig = Self::read_lms(&mut r)?;
+        r.finish()?;
+        Ok(sig)
     }
 
     /// The algorithm.
@@ -336,36 +569,84 @@ impl Signature {
 
     /// The signature bytes.
     #[must_use]
-    pub const fn as_bytes(&self) -> &[u8; 64] {
-        &self.bytes
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    /// The length of the encoding: 1 + the signature's length.
+    #[must_use]
+    pub const fn encoded_len(&self) -> usize {
+        1 + self.len as usize
     }
 
     pub(crate) fn write(&self, w: &mut crate::wire::Writer<'_>) {
         w.put_u8(self.alg.tag());
-        w.put(&self.bytes);
+        w.put(self.as_bytes());
     }
 
     pub(crate) fn read(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::DecodeError> {
         let field = "signature";
         let alg =
             SigAlg::from_tag(r.u8(field)?).ok_or(crate::DecodeError::NonCanonical { field })?;
+        match alg {
+            #[cfg(feature = "lms")]
+            SigAlg::Lms => Self::read_lms(r),
+            _ => Ok(Self::ed25519(r.array(field)?)),
+        }
+    }
+
+    /// Reads an LMS signature: its typecodes fix its length, and are checked
+    /// before the rest is read.
+    #[cfg(feature = "lms")]
+    fn read_lms(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::DecodeError> {
+        let field = "signature";
+        let q = r.u32(field)?;
+        let ots = LmotsParams::from_typecode(r.u32(field)?)
+            .filter(|&o| lms_ots_accepted(o))
+            .ok_or(DecodeError::NonCanonical {
+                field: "lm-ots typecode",
+            })?;
+        let ots_body = r.take(field, ots.signature_len() - 4)?;
+        let params = LmsParams::from_typecode(r.u32(field)?).ok_or(DecodeError::NonCanonical {
+            field: "lms typecode",
+        })?;
+        if q >= params.leaves() {
+            return Err(DecodeError::NonCanonical { field: "lms leaf" });
+        }
+        let path = r.take(field, crate::lmots::N * usize::from(params.h()))?;
+        let len = params.signature_len(ots);
+        let mut bytes = [0u8; MAX_SIG_BYTES];
+        let mut w = Writer::new(&mut bytes);
+        w.put(&q.to_be_bytes());
+        w.put(&ots.typecode().to_be_bytes());
+        w.put(ots_body);
+        w.put(&params.typecode().to_be_bytes());
+        w.put(path);
+        if w.position() != len {
+            return Err(DecodeError::LengthOverLimit {
+                field,
+                length: len as u64,
+                max: MAX_SIG_BYTES as u64,
+            });
+        }
         Ok(Self {
-            alg,
-            bytes: r.array(field)?,
+            alg: SigAlg::Lms,
+            len: u16::try_from(len).map_err(|_| DecodeError::NonCanonical { field })?,
+            bytes,
         })
     }
 
-    /// Length of the text form: the base64url (no padding) of the 65-byte
-    /// encoding (algorithm tag ‖ signature).
-    pub const TEXT_LEN: usize = 87;
+    /// The longest text form of this build (base64url of
+    /// [`MAX_ENCODED_LEN`](Self::MAX_ENCODED_LEN) bytes).
+    pub const MAX_TEXT_LEN: usize = crate::wire::text_len(Self::MAX_ENCODED_LEN);
 
     /// Writes the text form (base64url of the encoding, as for messages:
     /// see [`Encode`]) into `out` and returns it. No allocation.
     ///
     /// # Errors
     ///
-    /// [`TextError::BufferTooSmall`] if `out` is shorter than
-    /// [`TEXT_LEN`](Self::TEXT_LEN).
+    /// [`TextError::BufferTooSmall`] if `out` is too short for this
+    /// signature ([`MAX_TEXT_LEN`](Self::MAX_TEXT_LEN) always suffices).
     ///
     /// # Examples
     ///
@@ -373,7 +654,7 @@ impl Signature {
     /// use payword::Signature;
     ///
     /// let sig = Signature::ed25519([0; 64]);
-    /// let mut out = [0u8; Signature::TEXT_LEN];
+    /// let mut out = [0u8; Signature::MAX_TEXT_LEN];
     /// assert_eq!(sig.encode_text(&mut out)?, format!("AQ{}", "A".repeat(85)));
     /// # Ok::<(), payword::TextError>(())
     /// ```
@@ -395,7 +676,7 @@ impl Signature {
     #[cfg(feature = "alloc")]
     #[must_use]
     pub fn to_text(&self) -> alloc::string::String {
-        let mut out = [0u8; Self::TEXT_LEN];
+        let mut out = [0u8; Self::MAX_TEXT_LEN];
         alloc::string::String::from(self.encode_text(&mut out).unwrap_or(""))
     }
 
@@ -410,13 +691,13 @@ impl Signature {
     /// # Examples
     ///
     /// ```
-    /// use payword::{Signature, TextError};
+    /// use payword::{DecodeError, Signature, TextError};
     ///
     /// let text = Signature::ed25519([9; 64]).to_text();
     /// assert!(Signature::from_text(&text).is_ok());
     /// assert_eq!(
     ///     Signature::from_text(&format!("{text}=")),
-    ///     Err(TextError::TooLong { length: 88, max: 87 })
+    ///     Err(TextError::Padding { position: 87 })
     /// );
     /// assert_eq!(
     ///     Signature::from_text(&text.replace('J', "+")),
@@ -424,8 +705,8 @@ impl Signature {
     /// );
     /// ```
     pub fn from_text(text: &str) -> Result<Self, TextError> {
-        let mut scratch = [0u8; Self::ENCODED_LEN];
-        let bytes = read_text(text, Self::ENCODED_LEN, &mut scratch)?;
+        let mut scratch = [0u8; Self::MAX_ENCODED_LEN];
+        let bytes = read_text(text, Self::MAX_ENCODED_LEN, &mut scratch)?;
         let mut r = Reader::new(bytes);
         let sig = Self::read(&mut r)?;
         r.finish()?;
@@ -476,6 +757,7 @@ pub trait MessageSigner {
     fn sign_digest(&self, digest: &Digest) -> Result<Signature, SignatureError>;
 }
 
+#[cfg(feature = "ed25519")]
 impl<S> MessageSigner for S
 where
     S: signature::Signer<ed25519_dalek::Signature>
@@ -498,6 +780,200 @@ where
                 .map(|s| Signature::ed25519(s.to_bytes()))
                 .map_err(|_| SignatureError)
         }
+    }
+}
+
+/// An LMS key as a protocol signer: the stateful key and the store its
+/// counter is saved to before each signature (see
+/// [`lmots::signer`](crate::lmots::signer)).
+///
+/// A [`MessageSigner`] for one thread; [`SharedLmsSigner`] shares one
+/// between threads. Through that trait every failure is [`SignError::Signer`];
+/// [`sign_typed`](Self::sign_typed) gives the typed
+/// [`LmsSignError`](crate::lmots::signer::LmsSignError).
+///
+/// # Examples
+///
+/// ```
+/// use payword::lmots::signer::{LmsSigningKey, MemoryLmsStore};
+/// use payword::lmots::{lms::LmsParams, LmotsParams};
+/// use payword::{Digest, LmsSigner, MessageSigner, SigAlg};
+///
+/// let key = LmsSigningKey::from_seed(LmsParams::Sha256M32H5, LmotsParams::Sha256N32W4, [1; 16], &[2; 32])?;
+/// let signer = LmsSigner::new(key, MemoryLmsStore::new())?;
+/// let d = Digest::from_bytes([3; 32]);
+/// let sig = signer.sign_digest(&d)?;
+/// assert_eq!((sig.alg(), sig.as_bytes().len()), (SigAlg::Lms, 2348));
+/// assert!(signer.public_key().verify(&d, &sig).is_ok());
+/// assert!(signer.public_key().verify(&Digest::from_bytes([4; 32]), &sig).is_err());
+/// assert_eq!(signer.remaining(), 31);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(all(feature = "lms", feature = "alloc"))]
+#[derive(Debug)]
+pub struct LmsSigner<S> {
+    public: PublicKey,
+    inner: core::cell::RefCell<(crate::lmots::signer::LmsSigningKey, S)>,
+}
+
+#[cfg(all(feature = "lms", feature = "alloc"))]
+impl<S: crate::lmots::signer::LmsStateStore> LmsSigner<S> {
+    /// A signer from a key and its store.
+    ///
+    /// # Errors
+    ///
+    /// [`LmsKeyError::OtsNotSupported`](crate::lmots::signer::LmsKeyError::OtsNotSupported)
+    /// for LM-OTS W1 or W2 leaves (protocol signatures are W4 or W8).
+    pub fn new(
+        key: crate::lmots::signer::LmsSigningKey,
+        store: S,
+    ) -> Result<Self, crate::lmots::signer::LmsKeyError> {
+        let public = PublicKey::lms(&key.public_key()).ok_or(
+            crate::lmots::signer::LmsKeyError::OtsNotSupported {
+                typecode: key.ots_params().typecode(),
+            },
+        )?;
+        Ok(Self {
+            public,
+            inner: core::cell::RefCell::new((key, store)),
+        })
+    }
+
+    /// How many more digests the key can sign (0 while it is signing).
+    #[must_use]
+    pub fn remaining(&self) -> u32 {
+        self.inner
+            .try_borrow()
+            .map_or(0, |inner| inner.0.remaining())
+    }
+
+    /// Signs `digest` with the next leaf, after saving the advanced state.
+    ///
+    /// # Errors
+    ///
+    /// [`LmsSignError`](crate::lmots::signer::LmsSignError): the key is
+    /// exhausted, the store failed (the leaf is burned, nothing signed), or
+    /// the store called back into this signer while it was signing
+    /// ([`Busy`](crate::lmots::signer::LmsSignError::Busy)).
+    pub fn sign_typed(
+        &self,
+        digest: &Digest,
+    ) -> Result<Signature, crate::lmots::signer::LmsSignError<S::Error>> {
+        let mut inner = self
+            .inner
+            .try_borrow_mut()
+            .map_err(|_| crate::lmots::signer::LmsSignError::Busy)?;
+        let (key, store) = &mut *inner;
+        let mut bytes = [0u8; MAX_SIG_BYTES];
+        let len = key.sign_into(store, digest.as_bytes(), &mut bytes)?;
+        let len =
+            u16::try_from(len).map_err(|_| crate::lmots::signer::LmsSignError::BufferTooSmall {
+                needed: usize::from(u16::MAX),
+            })?;
+        Ok(Signature {
+            alg: SigAlg::Lms,
+            len,
+            bytes,
+        })
+    }
+
+    /// The key and the store back.
+    #[must_use]
+    pub fn into_parts(self) -> (crate::lmots::signer::LmsSigningKey, S) {
+        self.inner.into_inner()
+    }
+}
+
+#[cfg(all(feature = "lms", feature = "alloc"))]
+impl<S: crate::lmots::signer::LmsStateStore> MessageSigner for LmsSigner<S> {
+    fn public_key(&self) -> PublicKey {
+        self.public
+    }
+
+    fn sign_digest(&self, digest: &Digest) -> Result<Signature, SignatureError> {
+        self.sign_typed(digest).map_err(|_| SignatureError)
+    }
+}
+
+/// An [`LmsSigner`] behind a mutex: a [`MessageSigner`] that threads share
+/// (a broker service signing certificates from many workers). Signatures
+/// are made one at a time, each after its save.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use payword::lmots::signer::{LmsSigningKey, MemoryLmsStore};
+/// use payword::lmots::{lms::LmsParams, LmotsParams};
+/// use payword::{Digest, LmsSigner, MessageSigner, SharedLmsSigner};
+///
+/// let key = LmsSigningKey::from_seed(LmsParams::Sha256M32H5, LmotsParams::Sha256N32W8, [1; 16], &[2; 32])?;
+/// let signer = Arc::new(SharedLmsSigner::new(LmsSigner::new(key, MemoryLmsStore::new())?));
+/// let threads: Vec<_> = (0..4u8)
+///     .map(|i| {
+///         let s = Arc::clone(&signer);
+///         std::thread::spawn(move || s.sign_digest(&Digest::from_bytes([i; 32])))
+///     })
+///     .collect();
+/// for t in threads {
+///     assert!(t.join().unwrap().is_ok());
+/// }
+/// assert_eq!(signer.remaining(), 28);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(all(feature = "lms", feature = "std"))]
+#[derive(Debug)]
+pub struct SharedLmsSigner<S> {
+    public: PublicKey,
+    inner: std::sync::Mutex<LmsSigner<S>>,
+}
+
+#[cfg(all(feature = "lms", feature = "std"))]
+impl<S: crate::lmots::signer::LmsStateStore> SharedLmsSigner<S> {
+    /// Shares `signer`.
+    #[must_use]
+    pub fn new(signer: LmsSigner<S>) -> Self {
+        Self {
+            public: signer.public,
+            inner: std::sync::Mutex::new(signer),
+        }
+    }
+
+    /// How many more digests the key can sign.
+    #[must_use]
+    pub fn remaining(&self) -> u32 {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remaining()
+    }
+
+    /// [`LmsSigner::sign_typed`] under the lock.
+    ///
+    /// # Errors
+    ///
+    /// As [`LmsSigner::sign_typed`]; [`Busy`](crate::lmots::signer::LmsSignError::Busy)
+    /// if a thread panicked while signing (the lock is poisoned: the key's
+    /// state is not trusted any more).
+    pub fn sign_typed(
+        &self,
+        digest: &Digest,
+    ) -> Result<Signature, crate::lmots::signer::LmsSignError<S::Error>> {
+        self.inner
+            .lock()
+            .map_err(|_| crate::lmots::signer::LmsSignError::Busy)?
+            .sign_typed(digest)
+    }
+}
+
+#[cfg(all(feature = "lms", feature = "std"))]
+impl<S: crate::lmots::signer::LmsStateStore> MessageSigner for SharedLmsSigner<S> {
+    fn public_key(&self) -> PublicKey {
+        self.public
+    }
+
+    fn sign_digest(&self, digest: &Digest) -> Result<Signature, SignatureError> {
+        self.sign_typed(digest).map_err(|_| SignatureError)
     }
 }
 
@@ -662,7 +1138,7 @@ impl<F: SignedFields> crate::wire::sealed::Sealed for Signed<F> {}
 
 impl<F: SignedFields> Encode for Signed<F> {
     const TAG: u8 = F::TAG;
-    const MAX_LEN: usize = 2 + F::MAX_LEN + Signature::ENCODED_LEN;
+    const MAX_LEN: usize = 2 + F::MAX_LEN + Signature::MAX_ENCODED_LEN;
 
     fn write_fields(&self, w: &mut Writer<'_>) {
         self.fields.write(w);
@@ -715,6 +1191,7 @@ mod tests {
         assert_ne!(message_digest(1, b"x"), message_digest(1, b"y"));
     }
 
+    #[cfg(feature = "ed25519")]
     #[test]
     fn ed25519_round_trip_and_strictness() {
         let sk = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
@@ -726,7 +1203,7 @@ mod tests {
             pk.verify(&message_digest(8, b"hello"), &sig),
             Err(SignatureError)
         );
-        let mut bad = *sig.as_bytes();
+        let mut bad: [u8; 64] = sig.as_bytes().try_into().unwrap();
         bad[0] ^= 1;
         assert_eq!(pk.verify(&d, &Signature::ed25519(bad)), Err(SignatureError));
         // The identity point is a small-order key: strict verification refuses it.

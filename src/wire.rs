@@ -93,7 +93,7 @@ pub struct Reader<'a> {
 }
 
 // Without `ed25519` only the pebbler state and purse codecs read bytes.
-#[cfg_attr(not(feature = "ed25519"), allow(dead_code))]
+#[cfg_attr(not(feature = "protocol"), allow(dead_code))]
 impl<'a> Reader<'a> {
     /// A reader over `bytes`.
     #[must_use]
@@ -230,7 +230,7 @@ pub struct Writer<'a> {
 }
 
 // Without `ed25519` nothing streams into a message hash.
-#[cfg_attr(not(feature = "ed25519"), allow(dead_code))]
+#[cfg_attr(not(feature = "protocol"), allow(dead_code))]
 enum Out<'a> {
     Buffer(&'a mut [u8]),
     Hash(&'a mut MessageHasher),
@@ -251,7 +251,7 @@ impl fmt::Debug for Writer<'_> {
     }
 }
 
-#[cfg_attr(not(feature = "ed25519"), allow(dead_code))]
+#[cfg_attr(not(feature = "protocol"), allow(dead_code))]
 impl<'a> Writer<'a> {
     /// A writer at the start of `out`.
     #[must_use]
@@ -326,7 +326,7 @@ impl<'a> Writer<'a> {
 ///
 /// [`DecodeError::Truncated`], [`DecodeError::LengthOverLimit`], or the
 /// first item's error.
-#[cfg(all(feature = "alloc", feature = "ed25519"))]
+#[cfg(all(feature = "alloc", feature = "protocol"))]
 pub(crate) fn read_list<T>(
     r: &mut Reader<'_>,
     field: &'static str,

@@ -652,11 +652,18 @@ fn hostile_inputs_give_typed_errors() {
     );
     let mut b = cb.clone();
     let sig_at = b.len() - 65;
-    b[sig_at] = 2;
+    b[sig_at] = 3;
     assert_eq!(
         Commitment::decode(&b),
         Err(DecodeError::NonCanonical { field: "signature" })
     );
+    // Tag 2 is LMS: 64 bytes are no LMS signature (its LM-OTS typecode,
+    // bytes 5..9, is read from the Ed25519 bytes and refused first).
+    b[sig_at] = 2;
+    assert!(matches!(
+        Commitment::decode(&b),
+        Err(DecodeError::NonCanonical { .. } | DecodeError::Truncated { .. })
+    ));
 }
 
 proptest! {

@@ -236,7 +236,27 @@ fn chain_id() -> impl Strategy<Value = ChainId> {
     any::<[u8; 16]>().prop_map(ChainId::from_bytes)
 }
 
+/// Ed25519 keys and, with `lms`, LMS keys of every accepted parameter set
+/// (W4 or W8 leaves, heights 5 to 25).
 fn public_key() -> impl Strategy<Value = PublicKey> {
+    #[cfg(feature = "lms")]
+    {
+        use payword::lmots::lms::{LmsParams, LmsPublicKey};
+        let lms = (
+            proptest::sample::select(LmsParams::ALL.to_vec()),
+            prop_oneof![
+                Just(LmotsParams::Sha256N32W4),
+                Just(LmotsParams::Sha256N32W8)
+            ],
+            any::<[u8; 16]>(),
+            bytes32(),
+        )
+            .prop_map(|(h, w, id, root)| {
+                PublicKey::lms(&LmsPublicKey::new(h, w, id, root)).expect("W4 and W8 are accepted")
+            });
+        prop_oneof![bytes32().prop_map(PublicKey::ed25519), lms]
+    }
+    #[cfg(not(feature = "lms"))]
     bytes32().prop_map(PublicKey::ed25519)
 }
 
@@ -557,12 +577,9 @@ fn sign_property<F: SignedFields>(
 
 #[test]
 fn certificate_signs_iff_valid() {
-    sign_property(
-        "Certificate",
-        certificate_fields(),
-        certificate_rule,
-        |_| 180,
-    );
+    sign_property("Certificate", certificate_fields(), certificate_rule, |f| {
+        147 + f.customer_key.encoded_len()
+    });
 }
 
 #[test]
@@ -611,7 +628,8 @@ fn domain_commitment_signs_iff_valid() {
             Some(f) => {
                 prop_assert!((1..=16).contains(&n), "new accepted {} devices", n);
                 prop_assert_eq!(f.devices(), &input.5[..]);
-                sign_iff_valid(&f, domain_rule(&f), 148 + 33 * n)
+                let keys: usize = f.devices().iter().map(PublicKey::encoded_len).sum();
+                sign_iff_valid(&f, domain_rule(&f), 148 + keys)
             }
         }
     });
@@ -654,7 +672,7 @@ fn mutate_and_resign<F: SignedFields>(
     let original = Signed::sign(fields, &key)
         .map_err(|e| TestCaseError::fail(format!("valid fields refused: {e:?}")))?;
     let mut bytes = original.to_bytes();
-    let end = bytes.len() - Signature::ENCODED_LEN;
+    let end = bytes.len() - Signature::ED25519_ENCODED_LEN;
     for (at, byte) in edits {
         bytes[HEAD + at.index(end - HEAD)] = *byte;
     }
@@ -893,7 +911,7 @@ fn with_head_and_sig(tag: u8, fields: &[u8], sig: &[u8]) -> Vec<u8> {
 fn one_body_two_types_no_shared_signature() {
     let key = signer();
     let pk = key.public_key();
-    let mut placeholder = [0u8; Signature::ENCODED_LEN];
+    let mut placeholder = [0u8; Signature::ED25519_ENCODED_LEN];
     placeholder[0] = 1;
     run_counted("polyglot", polyglot_fields(), |body| {
         let c = Commitment::decode(&with_head_and_sig(

@@ -197,7 +197,7 @@ pub(crate) fn new_key(path: &Path) -> Result<SigningKey, Error> {
 
 /// The broker id of a key: its public key bytes.
 pub(crate) fn broker_id(key: &SigningKey) -> BrokerId {
-    BrokerId::from_bytes(*key.public_key().as_bytes())
+    BrokerId::from_bytes(key.verifying_key().to_bytes())
 }
 
 fn keygen(path: &Path) -> Result<(), Error> {

@@ -676,10 +676,17 @@ where
         <[u8; 16]>::try_from(req.customer.0.as_slice())
             .map_err(|_| ApiError::bad("customer: expected 16 bytes"))?,
     );
-    let customer_key = PublicKey::ed25519(
-        <[u8; 32]>::try_from(req.customer_key.0.as_slice())
-            .map_err(|_| ApiError::bad("customer_key: expected 32 bytes (Ed25519)"))?,
-    );
+    // 32 raw bytes are an Ed25519 key; otherwise the canonical encoding
+    // (algorithm tag ‖ key), which is how an LMS customer key comes.
+    let key_bytes = req.customer_key.0.as_slice();
+    let customer_key = match <[u8; 32]>::try_from(key_bytes) {
+        Ok(raw) => PublicKey::ed25519(raw),
+        Err(_) => PublicKey::from_encoded(key_bytes).map_err(|e| {
+            ApiError::bad(format!(
+                "customer_key: expected 32 bytes (Ed25519) or an encoded key (algorithm tag ‖ key): {e}"
+            ))
+        })?,
+    };
     if req.valid_from >= req.expires {
         return Err(ApiError::bad("valid_from must be before expires"));
     }

@@ -130,6 +130,64 @@ fn certificates_need_the_operator_token() {
     support::cleanup(&spec.dir);
 }
 
+/// A customer with an LMS key (hash-only): the operator certifies it over
+/// the API (its key as an encoding: tag 2 ‖ 56 bytes), and every claim kind
+/// whose commitments it signed with LMS is redeemed over HTTP.
+#[test]
+fn an_lms_customer_is_certified_and_paid() {
+    use payword::lmots::{LmotsParams, lms::LmsParams, signer::LmsSigningKey};
+    let spec = Spec::redb("svc-lms");
+    let service = spec.start(NOW);
+    let c = service.client();
+    let key = LmsSigningKey::from_seed(
+        LmsParams::Sha256M32H5,
+        LmotsParams::Sha256N32W4,
+        [0x2c; 16],
+        &[0x2d; 32],
+    )
+    .unwrap();
+    let customer =
+        payword::LmsSigner::new(key, payword::lmots::signer::MemoryLmsStore::new()).unwrap();
+    let mut encoded = vec![payword::SigAlg::Lms.tag()];
+    encoded.extend_from_slice(customer.public_key().as_bytes());
+    let req = IssueRequest {
+        customer: Hex(vec![4; 16]),
+        customer_key: Hex(encoded),
+        credit_limit: 10_000,
+        valid_from: NOW - 10,
+        expires: NOW + 100_000,
+    };
+    let (cert, _) = c.issue(TOKEN, &req).unwrap();
+    assert_eq!(cert.fields().customer_key, customer.public_key());
+    let mut w = world_with(
+        ed25519_dalek::SigningKey::from_bytes(&support::BROKER_SEED),
+        customer,
+        1,
+    );
+    w.cert = cert;
+    let claims: Vec<(Vec<u8>, u64, &str)> = vec![
+        (plain(&w, 10, 2, 40).to_bytes(), 80, "plain"),
+        (cascade(&w, 11, 1, 25).to_bytes(), 25, "cascade"),
+        (leaf(&w, 12, 1000, 30).to_bytes(), 30, "leaf"),
+        (grant(&w, 13, 20).to_bytes(), 20, "grant"),
+        (device(&w, 14, 1000, 1000, 15).to_bytes(), 15, "device"),
+    ];
+    for (bytes, value, kind) in &claims {
+        let r = c.redeem_bytes(&w.vendor, bytes).unwrap();
+        assert_eq!((r.kind.as_str(), r.owed), (*kind, *value));
+    }
+    assert_eq!(c.owed(&w.vendor).unwrap(), 170);
+    // A key of the wrong length for its tag is a 400 that says so.
+    let bad = IssueRequest {
+        customer_key: Hex(vec![2; 40]),
+        ..req
+    };
+    let e = c.issue(TOKEN, &bad).unwrap_err();
+    assert_eq!(e.status(), Some(400), "{e}");
+    assert!(e.to_string().contains("customer_key"), "{e}");
+    support::cleanup(&spec.dir);
+}
+
 /// A request cut off while its store call waits (here: a table lock held
 /// past the request timeout) must give its broker back: afterwards the
 /// service still answers with its one worker.

@@ -51,7 +51,7 @@ fn main() -> Result<(), Error> {
 
     // 1. The broker service, and the customer's certificate from it.
     let broker_key = random_key()?;
-    let broker_id = BrokerId::from_bytes(*broker_key.public_key().as_bytes());
+    let broker_id = BrokerId::from_bytes(broker_key.verifying_key().to_bytes());
     let token = hex(&random_key()?.to_bytes());
     let stores = vec![RedbStore::open(dir.join("broker.redb"))?];
     let service = Service::new(

@@ -24,7 +24,7 @@ use axum::{Router, routing::get};
 use ed25519_dalek::SigningKey;
 use payword::offer::AcceptedBroker;
 use payword::sessions::FileSessions;
-use payword::{BrokerId, MessageSigner, PaymentBody, PublicKey, RedemptionClaim, VendorId};
+use payword::{BrokerId, PaymentBody, PublicKey, RedemptionClaim, VendorId};
 use payword_broker::client::Client as Broker;
 use payword_http::{Paywall, PaywallLayer, PriceTable, Terms};
 
@@ -33,7 +33,7 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 fn main() -> Result<(), Error> {
     let (dir, broker_url, ready) = args()?;
     let key = vendor_key(&dir.join("vendor.key"))?;
-    let vendor = VendorId::from_bytes(*key.public_key().as_bytes());
+    let vendor = VendorId::from_bytes(key.verifying_key().to_bytes());
     let broker = Broker::new(&broker_url);
     let info = broker.info()?;
     let broker_key = PublicKey::ed25519(info.key.0.as_slice().try_into()?);

@@ -63,6 +63,8 @@ mod params;
 mod private;
 mod public;
 mod signature;
+#[cfg(feature = "alloc")]
+pub mod signer;
 
 use ots::*;
 pub use params::LmotsParams;

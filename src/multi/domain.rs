@@ -130,7 +130,7 @@ impl crate::wire::sealed::Sealed for DomainCommitmentFields {}
 
 impl SignedFields for DomainCommitmentFields {
     const TAG: u8 = tag::DOMAIN_COMMITMENT;
-    const MAX_LEN: usize = 32 + 16 + 32 + 1 + PublicKey::ENCODED_LEN * MAX_DEVICES;
+    const MAX_LEN: usize = 32 + 16 + 32 + 1 + PublicKey::MAX_ENCODED_LEN * MAX_DEVICES;
 
     fn write(&self, w: &mut Writer<'_>) {
         w.put(self.certificate.as_bytes());

@@ -20,17 +20,29 @@ use payword::{
 
 pub const NOW: u64 = 1_000_000;
 
-pub struct World {
-    pub broker: SigningKey,
-    pub customer: SigningKey,
+/// The parties: keys of any [`MessageSigner`] (Ed25519 by default; see
+/// `world_lms` for LMS).
+pub struct World<B = SigningKey, C = B> {
+    pub broker: B,
+    pub customer: C,
     pub broker_id: BrokerId,
     pub vendor: VendorId,
     pub cert: Certificate,
 }
 
 pub fn world(credit_limit: u64) -> World {
-    let broker = SigningKey::from_bytes(&[1; 32]);
-    let customer = SigningKey::from_bytes(&[2; 32]);
+    world_with(
+        SigningKey::from_bytes(&[1; 32]),
+        SigningKey::from_bytes(&[2; 32]),
+        credit_limit,
+    )
+}
+
+pub fn world_with<B: MessageSigner, C: MessageSigner>(
+    broker: B,
+    customer: C,
+    credit_limit: u64,
+) -> World<B, C> {
     let broker_id = BrokerId::from_bytes([3; 32]);
     let cert = Certificate::issue(
         CertificateFields {
@@ -54,11 +66,14 @@ pub fn world(credit_limit: u64) -> World {
     }
 }
 
-pub fn broker(w: &World) -> Broker {
+pub fn broker(w: &World<impl MessageSigner, impl MessageSigner>) -> Broker {
     Broker::new(w.broker_id, w.broker.public_key(), MemoryStore::new(), 60)
 }
 
-pub fn broker_on<S: Store>(w: &World, store: S) -> Broker<S> {
+pub fn broker_on<S: Store>(
+    w: &World<impl MessageSigner, impl MessageSigner>,
+    store: S,
+) -> Broker<S> {
     Broker::new(w.broker_id, w.broker.public_key(), store, 60)
 }
 
@@ -68,7 +83,12 @@ pub fn params(byte: u8, n: u32) -> ChainParams {
 
 /// A cascade claim of `payments` one-unit payments of value `unit_value`
 /// over chains of length 10 (renewed as they run out).
-pub fn cascade(w: &World, byte: u8, unit_value: u64, payments: u32) -> CascadeClaim {
+pub fn cascade(
+    w: &World<impl MessageSigner, impl MessageSigner>,
+    byte: u8,
+    unit_value: u64,
+    payments: u32,
+) -> CascadeClaim {
     cascade_session(w, byte, unit_value, payments)
         .cascade()
         .unwrap()
@@ -76,7 +96,12 @@ pub fn cascade(w: &World, byte: u8, unit_value: u64, payments: u32) -> CascadeCl
 
 /// The vendor's session behind [`cascade`]: `payments` one-unit payments
 /// over chains of length 10, renewed as they run out.
-pub fn cascade_session(w: &World, byte: u8, unit_value: u64, payments: u32) -> Session {
+pub fn cascade_session(
+    w: &World<impl MessageSigner, impl MessageSigner>,
+    byte: u8,
+    unit_value: u64,
+    payments: u32,
+) -> Session {
     let mut wallet =
         RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([byte; 32]), params(byte, 10), 0)
             .unwrap();
@@ -107,13 +132,18 @@ pub fn cascade_session(w: &World, byte: u8, unit_value: u64, payments: u32) -> S
 }
 
 /// A plain commitment (no renewal) with `units` paid, as a claim.
-pub fn plain(w: &World, byte: u8, unit_value: u64, units: u32) -> RedemptionClaim {
+pub fn plain(
+    w: &World<impl MessageSigner, impl MessageSigner>,
+    byte: u8,
+    unit_value: u64,
+    units: u32,
+) -> RedemptionClaim {
     plain_at(w, byte, unit_value, units, NOW - 10, NOW + 10_000)
 }
 
 /// [`plain`] with the commitment valid over `[valid_from, expires]`.
 pub fn plain_at(
-    w: &World,
+    w: &World<impl MessageSigner, impl MessageSigner>,
     byte: u8,
     unit_value: u64,
     units: u32,
@@ -148,7 +178,12 @@ pub fn plain_at(
 
 /// A leaf claim (one-leaf tree, leaf cap `cap`, root total `cap`) with
 /// `units` paid at unit value 1.
-pub fn leaf(w: &World, byte: u8, cap: u64, units: u32) -> LeafClaim {
+pub fn leaf(
+    w: &World<impl MessageSigner, impl MessageSigner>,
+    byte: u8,
+    cap: u64,
+    units: u32,
+) -> LeafClaim {
     let p = params(byte, 100);
     let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([byte; 32]), p).unwrap();
     let leaf = Leaf {
@@ -178,13 +213,23 @@ pub fn leaf(w: &World, byte: u8, cap: u64, units: u32) -> LeafClaim {
 
 /// A grant claim: paywords `(0, 100]` of a shared chain granted to the
 /// vendor, `units` of them paid.
-pub fn grant(w: &World, byte: u8, units: u32) -> GrantClaim {
+pub fn grant(
+    w: &World<impl MessageSigner, impl MessageSigner>,
+    byte: u8,
+    units: u32,
+) -> GrantClaim {
     grant_range(w, byte, 0, 100, units)
 }
 
 /// A grant of paywords `(from, to]` of the shared chain of [`grant`]`(w,
 /// byte, …)`, with `units` of them paid.
-pub fn grant_range(w: &World, byte: u8, from: u32, to: u32, units: u32) -> GrantClaim {
+pub fn grant_range(
+    w: &World<impl MessageSigner, impl MessageSigner>,
+    byte: u8,
+    from: u32,
+    to: u32,
+    units: u32,
+) -> GrantClaim {
     let p = params(byte, 100);
     let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([byte; 32]), p).unwrap();
     let shared = SharedCommitment::sign(
@@ -226,7 +271,20 @@ pub fn grant_range(w: &World, byte: u8, from: u32, to: u32, units: u32) -> Grant
 /// A device claim: one device of a domain (limits `device_limit` and
 /// `domain_limit`), `units` paid at unit value 1.
 pub fn device(
-    w: &World,
+    w: &World<impl MessageSigner, impl MessageSigner>,
+    byte: u8,
+    device_limit: u64,
+    domain_limit: u64,
+    units: u32,
+) -> DeviceClaim {
+    let phone = SigningKey::from_bytes(&[byte; 32]);
+    device_with(w, &phone, byte, device_limit, domain_limit, units)
+}
+
+/// As [`device`], with the device's key `phone`.
+pub fn device_with(
+    w: &World<impl MessageSigner, impl MessageSigner>,
+    phone: &impl MessageSigner,
     byte: u8,
     device_limit: u64,
     domain_limit: u64,
@@ -234,7 +292,6 @@ pub fn device(
 ) -> DeviceClaim {
     let p = params(byte, 100);
     let mut wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([byte; 32]), p).unwrap();
-    let phone = SigningKey::from_bytes(&[byte; 32]);
     let domain = DomainCommitment::sign(
         DomainCommitmentFields::new(
             w.cert.digest(),
@@ -262,7 +319,7 @@ pub fn device(
                 anchor: wallet.anchor(),
             },
         },
-        &phone,
+        phone,
     )
     .unwrap();
     let top = wallet.advance(units).unwrap();
@@ -276,6 +333,7 @@ pub fn device(
 
 /// One redemption of any kind.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // test values, built once each
 pub enum Op {
     Plain(RedemptionClaim),
     Cascade(CascadeClaim),
@@ -287,7 +345,11 @@ pub enum Op {
 impl Op {
     /// Redeems it; returns what was owed, or the error as text (store
     /// failures included).
-    pub fn run<S: Store>(&self, b: &mut Broker<S>, w: &World) -> Result<u64, String> {
+    pub fn run<S: Store>(
+        &self,
+        b: &mut Broker<S>,
+        w: &World<impl MessageSigner, impl MessageSigner>,
+    ) -> Result<u64, String> {
         let v = &w.vendor;
         match self {
             Self::Plain(c) => b
@@ -351,7 +413,7 @@ impl Op {
 /// A purse commitment (denominations `10^0 … 10^(m-1)`, chains of `n`)
 /// over hash `H` (`alg`), valid `[NOW, NOW + 60]`, and the customer's purse.
 pub fn purse<H: payword::TweakableHash>(
-    w: &World,
+    w: &World<impl MessageSigner, impl MessageSigner>,
     alg: HashAlg,
     byte: u8,
     (m, n): (u8, u64),
