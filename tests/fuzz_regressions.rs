@@ -5,7 +5,12 @@
 //! a message (`AnyMessage` and the typed decoder of its target) and as a pebbler
 //! state. Whatever decodes must re-encode to exactly the input (one canonical
 //! encoding per value), and emitting paywords from a decoded pebbler state
-//! must stay within its chain. This uses only the public API and the real
+//! must stay within its chain. The inputs of the LMS targets are decoded as
+//! what those targets read instead: `lms_signature` files as LMS signatures
+//! (`Signature::lms`, re-encoding exactly, bytes and text), `lms_key_state`
+//! files as `floor ‖ key state` (`LmsSigningKey::resume`, re-encoding
+//! exactly; states of H10 and H15 trees are not resumed, their trees being
+//! too costly to build here). This uses only the public API and the real
 //! primitives; the full target logic (vendor sessions, broker ledger) is
 //! replayed by `cargo test` in `fuzz/`, which runs the fuzz crate's own code.
 //!
@@ -91,9 +96,81 @@ fn pebbler<H: TweakableHash>(data: &[u8], path: &Path) -> bool {
     true
 }
 
+/// The inputs of the LMS targets: `Some(whether it decoded)` for an
+/// `lms_signature` or `lms_key_state` file, `None` for any other.
+#[cfg(feature = "lms")]
+fn check_lms(target: &str, data: &[u8], path: &Path) -> Option<bool> {
+    use payword::lmots::lms::LmsParams;
+    use payword::lmots::signer::LmsSigningKey;
+    use payword::{SigAlg, Signature};
+
+    match target {
+        "lms_signature" => Some(match Signature::lms(data) {
+            Ok(sig) => {
+                assert_eq!(sig.alg(), SigAlg::Lms, "{}", path.display());
+                assert_eq!(
+                    sig.as_bytes(),
+                    data,
+                    "{}: decode → encode changed the bytes",
+                    path.display()
+                );
+                assert_eq!(
+                    Signature::from_text(&sig.to_text()),
+                    Ok(sig),
+                    "{}",
+                    path.display()
+                );
+                true
+            }
+            Err(e) => {
+                assert!(!e.to_string().is_empty());
+                false
+            }
+        }),
+        "lms_key_state" => {
+            // floor (u32, big-endian) ‖ state; as the target, missing floor
+            // bytes are zeros.
+            let (head, state) = data.split_at(data.len().min(4));
+            let mut floor = [0u8; 4];
+            floor[..head.len()].copy_from_slice(head);
+            let floor = u32::from_be_bytes(floor);
+            let tall = state.get(2..6).is_some_and(|t| {
+                let t = u32::from_be_bytes(t.try_into().unwrap());
+                [LmsParams::Sha256M32H10, LmsParams::Sha256M32H15]
+                    .iter()
+                    .any(|p| p.typecode() == t)
+            });
+            if tall {
+                return Some(false);
+            }
+            Some(match LmsSigningKey::resume(state, floor) {
+                Ok(key) => {
+                    assert_eq!(
+                        &key.state_at(key.next_leaf()).as_bytes()[..],
+                        state,
+                        "{}: a resumed key state re-encodes differently",
+                        path.display()
+                    );
+                    assert!(key.next_leaf() >= floor, "{}", path.display());
+                    true
+                }
+                Err(e) => {
+                    assert!(!e.to_string().is_empty());
+                    false
+                }
+            })
+        }
+        _ => None,
+    }
+}
+
 /// The checks for one input; returns whether anything decoded it.
 fn check(target: &str, path: &Path) -> bool {
     let data = std::fs::read(path).unwrap();
+    #[cfg(feature = "lms")]
+    if let Some(decoded) = check_lms(target, &data, path) {
+        return decoded;
+    }
     let any = match AnyMessage::decode(&data) {
         Ok(m) => {
             let mut out = vec![0u8; data.len()];
@@ -142,10 +219,13 @@ fn replay_seeds() -> Vec<(String, PathBuf)> {
     // The seeds of the decoder targets are valid encodings.
     for (target, path) in &files {
         let decoded = check(target, path);
-        if matches!(
-            target.as_str(),
-            "certificate" | "commitment" | "payment" | "redemption_claim"
-        ) {
+        let lms = cfg!(feature = "lms") && target == "lms_signature";
+        if lms
+            || matches!(
+                target.as_str(),
+                "certificate" | "commitment" | "payment" | "redemption_claim"
+            )
+        {
             assert!(
                 decoded,
                 "{}: a seed of {target} does not decode",

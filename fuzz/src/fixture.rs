@@ -77,10 +77,15 @@ pub fn fuzz_digest(type_tag: u8, body: &[u8]) -> Digest {
     Digest::from_bytes(d)
 }
 
-/// The encoding of a signed message without its signature (the last 65 bytes).
+/// The encoding of an Ed25519-signed message without its signature (the last
+/// 65 bytes).
 fn unsigned<T: Encode>(msg: &T) -> Vec<u8> {
     let mut bytes = msg.to_bytes();
-    bytes.truncate(bytes.len().saturating_sub(payword::Signature::ENCODED_LEN));
+    bytes.truncate(
+        bytes
+            .len()
+            .saturating_sub(payword::Signature::ED25519_ENCODED_LEN),
+    );
     bytes
 }
 

@@ -22,6 +22,7 @@
 //! - [`vendor`]: the vendor-session interpreter and its model;
 //! - [`ledger`]: the broker-ledger interpreter and its model;
 //! - [`multi`]: the multi-merchant decoders and the `protocol_sim` market;
+//! - [`lms`]: the LMS key state, LMS signatures and LMS-signed messages;
 //! - [`corpus`]: the seed generator (writes `seeds/`).
 
 #![forbid(unsafe_code)]
@@ -46,6 +47,7 @@ pub mod codec;
 pub mod corpus;
 pub mod fixture;
 pub mod ledger;
+pub mod lms;
 pub mod multi;
 pub mod renew;
 pub mod vendor;
@@ -57,6 +59,7 @@ pub mod targets {
         text_forms,
     };
     pub use crate::ledger::broker_ledger;
+    pub use crate::lms::{lms_key_state, lms_messages, lms_signature};
     pub use crate::multi::{
         device_claim, device_commitment, domain_commitment, fraud_proof, grant_claim, leaf_claim,
         leaf_opening, multi_commitment, protocol_sim, range_grant, reservation, shared_commitment,
@@ -64,8 +67,11 @@ pub mod targets {
     pub use crate::renew::{cascade_claim, renewal_link};
     pub use crate::vendor::vendor_session;
 
+    /// A target's name and entry point.
+    pub type Target = (&'static str, fn(&[u8]));
+
     /// Every target by name, for replaying files.
-    pub const ALL: [(&str, fn(&[u8])); 24] = [
+    pub const ALL: [Target; 27] = [
         ("certificate", certificate),
         ("commitment", commitment),
         ("payment", payment),
@@ -90,6 +96,9 @@ pub mod targets {
         ("renewal_link", renewal_link),
         ("cascade_claim", cascade_claim),
         ("text_forms", text_forms),
+        ("lms_key_state", lms_key_state),
+        ("lms_signature", lms_signature),
+        ("lms_messages", lms_messages),
     ];
 
     /// The target called `name`.

@@ -818,7 +818,7 @@ fn fuzz_id<T: Encode>(msg: &T) -> payword::Digest {
     let bytes = msg.to_bytes();
     crate::fixture::fuzz_digest(
         T::TAG,
-        &bytes[..bytes.len() - payword::Signature::ENCODED_LEN],
+        &bytes[..bytes.len() - payword::Signature::ED25519_ENCODED_LEN],
     )
 }
 
