@@ -2,8 +2,10 @@
 //! vendor verification and purse payments.
 //!
 //! Every group holds its own floor so the figures read as ratios measured
-//! side by side: the raw SHA-256 compression (`sha2::block_api::compress256`)
-//! and, for chain steps, a peer chain kernel (`tape_sha256::hash_chain`).
+//! side by side: the raw SHA-256 compression (`sha2::block_api::compress256`).
+//! The peer chain kernel `tape_sha256::hash_chain` is measured next to the
+//! SIMD kernels in `kernels/benches/kernels.rs`, which keeps that crate out
+//! of the core's dev-dependencies.
 //! Results and the ratios against the goals of DESIGN.md are in
 //! `BENCHMARKS.md`; rerun with `cargo bench --bench chain`.
 
@@ -125,9 +127,6 @@ fn chain_step(c: &mut Criterion) {
         let id = id();
         b.iter(|| Blake3::chain_walk(&id, STEPS, black_box(&Word::from_bytes([1; 32])), 0));
     });
-    g.bench_function("tape_sha256_hash_chain", |b| {
-        b.iter(|| tape_sha256::hash_chain(black_box(&[1u8; 32]), u64::from(STEPS)));
-    });
     g.finish();
 }
 
@@ -151,9 +150,6 @@ fn generation(c: &mut Criterion) {
     g.bench_function("payword_sha256_pebbler_new/2^20", |b| {
         let p = params(HashAlg::Sha256, N);
         b.iter(|| ok(Pebbler::<Sha256>::new(&seed(), black_box(p))));
-    });
-    g.bench_function("tape_sha256_hash_chain/2^20", |b| {
-        b.iter(|| tape_sha256::hash_chain(black_box(&[1u8; 32]), N));
     });
     g.finish();
 }

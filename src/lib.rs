@@ -99,7 +99,7 @@ pub use chain::{
 pub use check::SessionError;
 #[cfg(feature = "std")]
 pub use cost::{Counting, HashCount};
-pub use hash::{Blake3, Digest, HashAlg, Role, Sha256, Tweak, TweakableHash};
+pub use hash::{Blake3, Digest, HashAlg, Role, Sha256, Tweak, TweakableHash, WalkLane};
 #[cfg(feature = "protocol")]
 pub use message::{
     AnyMessage, BrokerId, Certificate, CertificateFields, Commitment, CommitmentFields,
@@ -123,8 +123,8 @@ pub use sign::{
 #[cfg(all(feature = "protocol", feature = "alloc"))]
 pub use store::MemoryStore;
 pub use verify::{
-    DEFAULT_STEP_LIMIT, MAX_DENOMINATIONS, Purse, PurseAnchors, PurseError, PurseParams,
-    PursePayment, PurseReceiver, Receiver, ReceiverStateError, VerifyError,
+    BATCH_LANES, DEFAULT_STEP_LIMIT, MAX_DENOMINATIONS, Purse, PurseAnchors, PurseError,
+    PurseParams, PursePayment, PurseReceiver, Receiver, ReceiverStateError, VerifyError,
 };
 #[cfg(feature = "protocol")]
 pub use wallet::{PayError, Wallet, WalletError, WalletStore};

@@ -511,6 +511,7 @@ impl DeviceClaim {
         Ok(crate::broker::Plan {
             certificate: *certificate,
             debts: alloc::vec![crate::broker::PlannedDebt {
+                preverified: false,
                 key: id,
                 chain: f.chain,
                 start: None,

@@ -481,6 +481,7 @@ impl GrantClaim {
         Ok(crate::broker::Plan {
             certificate: *certificate,
             debts: alloc::vec![crate::broker::PlannedDebt {
+                preverified: false,
                 key: id,
                 chain: CommittedChain::Single {
                     params: sf.params,

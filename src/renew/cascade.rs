@@ -350,6 +350,7 @@ impl<S: Store> Broker<S> {
         let debt =
             |key: Digest, params: ChainParams, anchor: Anchor, last: Option<Payword>, evidence| {
                 PlannedDebt {
+                    preverified: false,
                     key,
                     chain: CommittedChain::Single { params, anchor },
                     start: None,

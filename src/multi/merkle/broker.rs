@@ -80,6 +80,7 @@ impl LeafClaim {
         Ok(Plan {
             certificate: *certificate,
             debts: alloc::vec![PlannedDebt {
+                preverified: false,
                 key: id,
                 chain: leaf.chain,
                 start: None,
