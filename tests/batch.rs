@@ -52,11 +52,14 @@ fn item() -> impl Strategy<Value = Item> {
         })
 }
 
+/// What a run of payments gave, one result each.
+type Results = Vec<Result<u32, VerifyError>>;
+
 /// Runs the items through `accept_batch` on one set of receivers and
 /// through `accept` on a copy; returns both results.
 fn run_items<H: TweakableHash>(
     items: &[Item],
-) -> (Vec<Result<u32, VerifyError>>, Vec<Result<u32, VerifyError>>) {
+) -> (Results, Results) {
     let alg = H::ALG;
     let mut batch_receivers = Vec::new();
     let mut payments = Vec::new();
@@ -223,7 +226,7 @@ fn redeem_batch_equals_redeem_one_at_a_time() {
     // claimed again higher; duplicates; a forged word; past the budget.
     let early = claim(&w, 100, 50, HashAlg::Sha256);
     claims.push(claim(&w, 100, 90, HashAlg::Sha256));
-    claims.push(claims[3].clone());
+    claims.push(claims[3]);
     let mut forged = claim(&w, 101, 30, HashAlg::Sha256);
     if let PaymentBody::Single(p) = forged.payment.body() {
         forged.payment = Payment::new(
