@@ -6,7 +6,7 @@
 //!   `Receiver::accept_batch` (SIMD lanes where the CPU has them); per
 //!   payment.
 //! - `broker_batch`: the broker redeeming 10,000 fresh claims of 1,000 units
-//!   each, with `Broker::redeem` one by one and with `Broker::redeem_batch`
+//!   each (100 customers' certificates, 100 claims each), with `Broker::redeem` one by one and with `Broker::redeem_batch`
 //!   (with the `rayon` feature, on a pool of 1 thread and of 2 threads);
 //!   per claim.
 //!
@@ -30,6 +30,8 @@ const NOW: u64 = 1_000_000;
 const CUSTOMERS: usize = 256;
 const CLAIMS: usize = 10_000;
 const UNITS: u32 = 1_000;
+/// Claims per certificate.
+const PER_CERT: usize = 100;
 
 fn params(i: usize, n: u32) -> ChainParams {
     let mut id = [0u8; 16];
@@ -81,21 +83,28 @@ fn claims() -> (Broker, Vec<RedemptionClaim>, VendorId) {
     let customer = SigningKey::from_bytes(&[2; 32]);
     let broker_id = BrokerId::from_bytes([3; 32]);
     let vendor = VendorId::from_bytes([4; 32]);
-    let cert = Certificate::issue(
-        CertificateFields {
-            broker: broker_id,
-            serial: 1,
-            customer: CustomerId::from_bytes([5; 16]),
-            customer_key: customer.public_key(),
-            credit_limit: u64::MAX / 2,
-            valid_from: NOW - 10,
-            expires: NOW + 1_000,
-        },
-        &broker_key,
-    )
-    .expect("certificate");
+    // 100 customers, 100 claims each (an account holds at most 4,096 debts,
+    // and its record grows with them).
+    let certs: Vec<Certificate> = (0..CLAIMS.div_ceil(PER_CERT))
+        .map(|k| {
+            Certificate::issue(
+                CertificateFields {
+                    broker: broker_id,
+                    serial: k as u64,
+                    customer: CustomerId::from_bytes([k as u8; 16]),
+                    customer_key: customer.public_key(),
+                    credit_limit: u64::MAX / 2,
+                    valid_from: NOW - 10,
+                    expires: NOW + 1_000,
+                },
+                &broker_key,
+            )
+            .expect("certificate")
+        })
+        .collect();
     let claims = (0..CLAIMS)
         .map(|i| {
+            let cert = certs[i / PER_CERT];
             let p = params(i, UNITS);
             let mut w = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([7; 32]), p).expect("chain");
             let commitment = Commitment::sign(

@@ -518,11 +518,40 @@ fn state_to_bytes(state: &[u32; 8]) -> [u8; 32] {
     out
 }
 
+/// The chain walk on `sha2`'s compression (the path without the `simd`
+/// kernels): the padded block is built once, then only the position and the
+/// word are rewritten per step. `from > to`.
+#[cfg_attr(feature = "simd", allow(dead_code))]
+#[inline]
+fn portable_walk(chain_id: &ChainId, from: u32, word: &Word, to: u32) -> Word {
+    let mut block = StepBlock::new(chain_id);
+    block.set_word(word.as_bytes());
+    block.set_position(from);
+    let mut state = block.compress();
+    let mut i = from.saturating_sub(1);
+    while i > to {
+        block.set_position(i);
+        block.set_word_from_state(&state);
+        state = block.compress();
+        i -= 1;
+    }
+    Word::from_bytes(state_to_bytes(&state))
+}
+
 impl TweakableHash for Sha256 {
     const ALG: HashAlg = HashAlg::Sha256;
 
     #[inline]
     fn chain_step(chain_id: &ChainId, position: u32, word: &Word) -> Word {
+        #[cfg(feature = "simd")]
+        if let Some(below) = position.checked_sub(1) {
+            return Word::from_bytes(payword_kernels::walk(
+                chain_id.as_bytes(),
+                position,
+                word.as_bytes(),
+                below,
+            ));
+        }
         let mut block = StepBlock::new(chain_id);
         block.set_position(position);
         block.set_word(word.as_bytes());
@@ -534,18 +563,44 @@ impl TweakableHash for Sha256 {
         if from <= to {
             return *word;
         }
-        let mut block = StepBlock::new(chain_id);
-        block.set_word(word.as_bytes());
-        block.set_position(from);
-        let mut state = block.compress();
-        let mut i = from - 1;
-        while i > to {
-            block.set_position(i);
-            block.set_word_from_state(&state);
-            state = block.compress();
-            i -= 1;
+        #[cfg(feature = "simd")]
+        {
+            Word::from_bytes(payword_kernels::walk(
+                chain_id.as_bytes(),
+                from,
+                word.as_bytes(),
+                to,
+            ))
         }
-        Word::from_bytes(state_to_bytes(&state))
+        #[cfg(not(feature = "simd"))]
+        portable_walk(chain_id, from, word, to)
+    }
+
+    #[cfg(feature = "simd")]
+    fn chain_walk_many(lanes: &mut [WalkLane]) {
+        const CHUNK: usize = 64;
+        let blank = payword_kernels::Lane {
+            id: [0; 16],
+            from: 0,
+            to: 0,
+            word: [0; 32],
+        };
+        for group in lanes.chunks_mut(CHUNK) {
+            let mut k = [blank; CHUNK];
+            for (dst, src) in k.iter_mut().zip(group.iter()) {
+                *dst = payword_kernels::Lane {
+                    id: *src.chain_id.as_bytes(),
+                    from: src.from,
+                    to: src.to,
+                    word: *src.word.as_bytes(),
+                };
+            }
+            payword_kernels::walk_many(k.get_mut(..group.len()).unwrap_or_default());
+            for (dst, src) in group.iter_mut().zip(k.iter()) {
+                dst.word = Word::from_bytes(src.word);
+                dst.from = dst.from.min(dst.to);
+            }
+        }
     }
 
     #[inline]

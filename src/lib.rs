@@ -19,6 +19,8 @@ mod check;
 mod cost;
 #[cfg(all(feature = "protocol", feature = "alloc"))]
 pub mod fraud;
+#[cfg(all(feature = "protocol", feature = "alloc"))]
+pub mod goods;
 mod hash;
 pub mod lmots;
 #[cfg(feature = "protocol")]
@@ -40,6 +42,8 @@ pub mod sessions;
 mod sign;
 #[cfg(all(feature = "protocol", feature = "alloc"))]
 pub mod store;
+#[cfg(feature = "symmetric")]
+pub mod symmetric;
 #[cfg(all(feature = "protocol", feature = "alloc"))]
 pub mod uri;
 mod verify;
@@ -83,6 +87,8 @@ pub mod reservation {
 #[cfg(feature = "protocol")]
 pub use message::tag;
 
+#[cfg(all(feature = "symmetric", feature = "alloc"))]
+pub use broker::symmetric::{SymmetricCredit, SymmetricRedeemError};
 #[cfg(all(feature = "protocol", feature = "alloc"))]
 pub use broker::{
     Broker, BrokerError, DEFAULT_CLAIM_STEP_LIMIT, Debt, MAX_ATTEMPTS, MAX_DEBTS, MAX_HOLDS,

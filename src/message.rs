@@ -32,6 +32,26 @@ pub mod tag {
     pub const PAYMENT: u8 = crate::payment::TAG;
     /// [`RedemptionClaim`](super::RedemptionClaim).
     pub const REDEMPTION_CLAIM: u8 = 0x13;
+    /// `goods::Manifest` (vendor-signed content manifest).
+    pub const GOODS_MANIFEST: u8 = 0x60;
+    /// `goods::Delivery` (vendor → customer: one chunk).
+    pub const GOODS_DELIVERY: u8 = 0x61;
+    /// `goods::BadDeliveryProof` (customer → broker).
+    pub const BAD_DELIVERY_PROOF: u8 = 0x62;
+    /// `symmetric::TicketRequest` (customer → broker; feature `symmetric`).
+    pub const TICKET_REQUEST: u8 = 0x70;
+    /// `symmetric::CustomerTicket` (broker → customer).
+    pub const CUSTOMER_TICKET: u8 = 0x71;
+    /// `symmetric::VendorTicket` (broker → customer → vendor).
+    pub const VENDOR_TICKET: u8 = 0x72;
+    /// `symmetric::SymmetricPayment` (customer → vendor).
+    pub const SYMMETRIC_PAYMENT: u8 = 0x73;
+    /// `symmetric::VendorConfirmation` (vendor → customer).
+    pub const VENDOR_CONFIRMATION: u8 = 0x74;
+    /// `symmetric::SymmetricClaim` (vendor → broker).
+    pub const SYMMETRIC_CLAIM: u8 = 0x75;
+    /// `symmetric::Dispute` (vendor or customer → broker).
+    pub const DISPUTE: u8 = 0x76;
 }
 
 byte_newtype!(

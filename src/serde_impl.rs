@@ -26,7 +26,7 @@ use crate::payment::Payment;
 use crate::wire::Encode;
 
 /// The largest message serde encodes on the stack, in bytes.
-const STACK_LIMIT: usize = 4096;
+const STACK_LIMIT: usize = 16 * 1024;
 
 struct Hex<'a>(&'a [u8]);
 

@@ -57,9 +57,7 @@ type Results = Vec<Result<u32, VerifyError>>;
 
 /// Runs the items through `accept_batch` on one set of receivers and
 /// through `accept` on a copy; returns both results.
-fn run_items<H: TweakableHash>(
-    items: &[Item],
-) -> (Results, Results) {
+fn run_items<H: TweakableHash>(items: &[Item]) -> (Results, Results) {
     let alg = H::ALG;
     let mut batch_receivers = Vec::new();
     let mut payments = Vec::new();

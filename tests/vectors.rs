@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use payword::{
     Blake3, ChainId, ChainParams, ChainSeed, HashAlg, Pebbler, Role, Sha256, StoreAll, Traversal,
-    Tweak, TweakableHash,
+    Tweak, TweakableHash, Word,
 };
 use serde_json::{Value, json};
 use sha2::Digest as _;
@@ -371,4 +371,52 @@ fn chain_step_is_the_plain_hash_of_tweak_and_word() {
     }
     assert_eq!(HashAlg::Sha256.name(), "sha256");
     assert_eq!(HashAlg::Blake3.name(), "blake3");
+}
+
+/// The committed SHA-256 chain vectors through `chain_walk_many` too (the
+/// SIMD lanes of the `simd` kernels): every listed word walked down to every
+/// lower listed word, all pairs of every chain in one batch, lanes of
+/// different lengths side by side. With `PAYWORD_KERNEL` set (CI runs this
+/// once per backend), the pinned backend is checked to be the one in use.
+#[test]
+fn committed_vectors_hold_through_the_lanes() {
+    let text = std::fs::read_to_string(vectors_dir().join("chains.json")).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let mut lanes = Vec::new();
+    let mut want = Vec::new();
+    for c in v["chains"].as_array().unwrap() {
+        if c["hash"].as_str() != Some("sha256") {
+            continue;
+        }
+        let id = ChainId::from_bytes(unhex(c["chain_id"].as_str().unwrap()).try_into().unwrap());
+        let words: Vec<(u32, Word)> = c["words"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(i, w)| {
+                let bytes: [u8; 32] = unhex(w.as_str().unwrap()).try_into().unwrap();
+                (i.parse().unwrap(), Word::from_bytes(bytes))
+            })
+            .collect();
+        for &(i, wi) in &words {
+            for &(j, wj) in &words {
+                if j <= i {
+                    lanes.push(payword::WalkLane::new(id, i, wi, j));
+                    want.push(wj);
+                }
+            }
+        }
+    }
+    assert!(lanes.len() > 100, "{} lanes", lanes.len());
+    Sha256::chain_walk_many(&mut lanes);
+    for (k, (lane, w)) in lanes.iter().zip(&want).enumerate() {
+        assert_eq!(&lane.word, w, "lane {k}");
+    }
+    #[cfg(feature = "simd")]
+    if let Ok(pinned) = std::env::var("PAYWORD_KERNEL") {
+        assert_eq!(payword_kernels::env_error(), None);
+        let pinned: payword_kernels::Backend = pinned.parse().unwrap();
+        assert_eq!(payword_kernels::backend(), pinned);
+        eprintln!("kernel backend in use: {pinned}");
+    }
 }

@@ -23,6 +23,9 @@
 //! - [`ledger`]: the broker-ledger interpreter and its model;
 //! - [`multi`]: the multi-merchant decoders and the `protocol_sim` market;
 //! - [`lms`]: the LMS key state, LMS signatures and LMS-signed messages;
+//! - [`symmetric`]: the symmetric-session decoders (tickets, payments,
+//!   claims);
+//! - [`goods`]: the fair-exchange decoders (manifest, delivery, proof);
 //! - [`corpus`]: the seed generator (writes `seeds/`).
 
 #![forbid(unsafe_code)]
@@ -46,10 +49,13 @@ pub mod choices;
 pub mod codec;
 pub mod corpus;
 pub mod fixture;
+pub mod goods;
+pub mod kernel_lanes;
 pub mod ledger;
 pub mod lms;
 pub mod multi;
 pub mod renew;
+pub mod symmetric;
 pub mod vendor;
 
 /// One entry point per fuzz target (the names of `fuzz_targets/*.rs`).
@@ -58,6 +64,8 @@ pub mod targets {
         certificate, commitment, decode_any, payment, pebbler_state, redemption_claim, round_trip,
         text_forms,
     };
+    pub use crate::goods::{goods_delivery, goods_manifest, goods_proof};
+    pub use crate::kernel_lanes::kernel_lanes;
     pub use crate::ledger::broker_ledger;
     pub use crate::lms::{lms_key_state, lms_messages, lms_signature};
     pub use crate::multi::{
@@ -65,13 +73,14 @@ pub mod targets {
         leaf_opening, multi_commitment, protocol_sim, range_grant, reservation, shared_commitment,
     };
     pub use crate::renew::{cascade_claim, renewal_link};
+    pub use crate::symmetric::{symmetric_claim, symmetric_payment, symmetric_ticket};
     pub use crate::vendor::vendor_session;
 
     /// A target's name and entry point.
     pub type Target = (&'static str, fn(&[u8]));
 
     /// Every target by name, for replaying files.
-    pub const ALL: [Target; 27] = [
+    pub const ALL: [Target; 34] = [
         ("certificate", certificate),
         ("commitment", commitment),
         ("payment", payment),
@@ -99,6 +108,13 @@ pub mod targets {
         ("lms_key_state", lms_key_state),
         ("lms_signature", lms_signature),
         ("lms_messages", lms_messages),
+        ("goods_manifest", goods_manifest),
+        ("goods_delivery", goods_delivery),
+        ("goods_proof", goods_proof),
+        ("symmetric_ticket", symmetric_ticket),
+        ("symmetric_payment", symmetric_payment),
+        ("symmetric_claim", symmetric_claim),
+        ("kernel_lanes", kernel_lanes),
     ];
 
     /// The target called `name`.

@@ -28,6 +28,8 @@ use crate::store::{Key, MemoryStore, Store, Table};
 
 pub(crate) mod pipeline;
 pub(crate) mod record;
+#[cfg(feature = "symmetric")]
+pub(crate) mod symmetric;
 
 pub use pipeline::MAX_ATTEMPTS;
 pub(crate) use pipeline::{GroupPlan, Outcome, Plan, PlannedDebt, PlannedLink};

@@ -210,6 +210,8 @@ impl<S: Store> Broker<S> {
         }
         keys.extend(plan.links.iter().map(|l| Key::new(Table::Link, l.previous)));
         keys.push(vendor_key(vendor));
+        // Fair exchange: a proven bad delivery caps the purchase (read last).
+        keys.extend(crate::goods::record_key(plan));
         for _ in 0..MAX_ATTEMPTS {
             let entries = self.store.read(&keys).map_err(BrokerError::Store)?;
             if entries.len() != keys.len() {
@@ -257,6 +259,8 @@ impl<S: Store> Broker<S> {
             links.push(next());
         }
         let vendor_owed = next().map(decode_owed).transpose().map_err(corrupt)?;
+        let goods_record = crate::goods::record_key(plan).and_then(|_| next());
+        let goods_caps = crate::goods::debt_caps(plan, goods_record).map_err(corrupt)?;
         let refuse = |r| Err(BrokerError::Refused(r));
 
         // Renewal forks: a stored link continuing the same chain differently.
@@ -368,7 +372,10 @@ impl<S: Store> Broker<S> {
                 }
             };
             paid_after.push(last);
-            let capped = value.min(d.cap.saturating_sub(credited));
+            let cap = d
+                .cap
+                .min(goods_caps.get(index).copied().unwrap_or(u64::MAX));
+            let capped = value.min(cap.saturating_sub(credited));
             capped_total = capped_total.saturating_add(capped);
             outcomes.push(DebtOutcome {
                 key: d.key,
