@@ -172,7 +172,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 4. The broker: the proof first, then the vendor's cascade claim.
     let mut broker = Broker::new(broker_id, broker_key.public_key(), MemoryStore::new(), DAY);
     let bytes = proof.to_bytes();
-    let bad = broker.report_bad_delivery(&proof, NOW + 2)?;
+    let bad = broker.report_bad_delivery(&proof, &vendor_key.public_key(), NOW + 2)?;
     println!(
         "[broker]   bad-delivery proof ({} bytes) verified and recorded: chunk {}, at most {} units owed",
         bytes.len(),

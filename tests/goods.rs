@@ -228,7 +228,9 @@ fn a_wrong_chunk_at_every_step_costs_the_customer_nothing_after_the_proof() {
         // The proof caps the vendor at the k − 1 good chunks, though the
         // customer released k paywords.
         let mut b = broker();
-        let bad = b.report_bad_delivery(&proof, NOW).unwrap();
+        let bad = b
+            .report_bad_delivery(&proof, &vendor_key().public_key(), NOW)
+            .unwrap();
         assert_eq!(
             (bad.index, bad.units(), bad.chain),
             (k, u64::from(k - 1), run.buyer.chain_id())
@@ -244,7 +246,11 @@ fn a_wrong_chunk_at_every_step_costs_the_customer_nothing_after_the_proof() {
             b.redeem_cascade(&run.cascade(), &VENDOR, NOW).unwrap().owed,
             0
         );
-        assert_eq!(b.report_bad_delivery(&proof, NOW + 1).unwrap(), bad);
+        assert_eq!(
+            b.report_bad_delivery(&proof, &vendor_key().public_key(), NOW + 1)
+                .unwrap(),
+            bad
+        );
     }
 }
 
@@ -397,7 +403,10 @@ fn forged_proofs_are_refused_and_change_nothing() {
     let before = b.store().len();
     let refuse = |b: &mut Broker, p: &BadDeliveryProof, e: GoodsError| {
         assert_eq!(p.verify(), Err(e));
-        assert_eq!(b.report_bad_delivery(p, NOW), Err(e));
+        assert_eq!(
+            b.report_bad_delivery(p, &p.manifest.fields().vendor_key, NOW),
+            Err(e)
+        );
     };
 
     // A chunk the vendor never sent (made-up bytes, the right length).
@@ -447,7 +456,7 @@ fn forged_proofs_are_refused_and_change_nothing() {
         };
         assert_eq!(p.verify(), Err(GoodsError::ChunkMatches));
         assert_eq!(
-            b.report_bad_delivery(&p, NOW),
+            b.report_bad_delivery(&p, &vendor_key().public_key(), NOW),
             Err(GoodsError::ChunkMatches)
         );
     }
@@ -545,7 +554,12 @@ fn the_cap_applies_to_plain_redemptions_and_keeps_the_lowest_index() {
         ..claim
     };
     assert_eq!(b.redeem(&early, &VENDOR, NOW).unwrap().owed, 3 * PRICE);
-    assert_eq!(b.report_bad_delivery(&proof, NOW).unwrap().index, 5);
+    assert_eq!(
+        b.report_bad_delivery(&proof, &vendor_key().public_key(), NOW)
+            .unwrap()
+            .index,
+        5
+    );
     let r = b.redeem(&claim, &VENDOR, NOW).unwrap();
     assert_eq!((r.units, r.owed), (5, PRICE)); // the 4th unit only
     assert_eq!(b.owed(&VENDOR).unwrap(), 4 * PRICE);
@@ -686,4 +700,55 @@ fn c_send_sync() {
     is::<Seller<'static>>();
     is::<BadDeliveryProof>();
     is::<GoodsError>();
+}
+
+/// A customer's own manifest (its own key) naming a real vendor, or a proof
+/// about one vendor, never caps another vendor's redemptions: the broker
+/// takes the vendor key it knows, and a record counts only against the
+/// vendor of its manifest.
+#[test]
+fn a_proof_counts_only_against_the_vendor_whose_known_key_signed_it() {
+    let served = tampered();
+    let (_, proof) = bad_run(&served);
+    let mut b = broker();
+    // The broker knows another key for this vendor: refused, nothing stored.
+    let other = SigningKey::from_bytes(&[0x66; 32]).public_key();
+    assert_eq!(
+        b.report_bad_delivery(&proof, &other, NOW),
+        Err(GoodsError::UnknownVendorKey)
+    );
+    assert!(b.store().is_empty());
+    // Recorded under the right key, it does not cap another vendor that
+    // happens to redeem a commitment on the same chain id.
+    let bad = b
+        .report_bad_delivery(&proof, &vendor_key().public_key(), NOW)
+        .unwrap();
+    let other_vendor = VendorId::from_bytes([0x99; 32]);
+    let params = ChainParams::new(HashAlg::Sha256, bad.chain, 100).unwrap();
+    let mut wallet =
+        payword::Pebbler::<Sha256>::new(&ChainSeed::from_bytes([8; 32]), params).unwrap();
+    let cert = certificate();
+    let commitment = Commitment::sign(
+        CommitmentFields {
+            certificate: cert.digest(),
+            vendor: other_vendor,
+            unit_value: 1,
+            valid_from: NOW - 10,
+            expires: NOW + 10_000,
+            chain: payword::CommittedChain::Single {
+                params,
+                anchor: payword::Traversal::anchor(&wallet),
+            },
+            renewal: None,
+        },
+        &customer_key(),
+    )
+    .unwrap();
+    let top = payword::Traversal::advance(&mut wallet, 7).unwrap();
+    let claim = payword::RedemptionClaim {
+        certificate: cert,
+        commitment,
+        payment: Payment::new(commitment.digest(), PaymentBody::Single(top)),
+    };
+    assert_eq!(b.redeem(&claim, &other_vendor, NOW).unwrap().owed, 7);
 }

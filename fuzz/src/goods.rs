@@ -174,13 +174,13 @@ pub fn goods_delivery(data: &[u8]) {
 fn check_proof(proof: &BadDeliveryProof) -> Result<(), GoodsError> {
     let verified = proof.verify();
     let mut broker = Broker::new(BROKER_ID, broker_key(), MemoryStore::new(), GRACE);
-    let reported = broker.report_bad_delivery(proof, NOW);
+    let reported = broker.report_bad_delivery(proof, &proof.manifest.fields().vendor_key, NOW);
     assert_eq!(reported, verified);
     match verified {
         Ok(bad) => {
             assert!(bad.index >= 1 && bad.units() == u64::from(bad.index - 1));
             assert_eq!(broker.bad_delivery(&bad.chain), Ok(Some(bad)));
-            assert_eq!(broker.report_bad_delivery(proof, NOW + 1), Ok(bad));
+            assert_eq!(broker.report_bad_delivery(proof, &proof.manifest.fields().vendor_key, NOW + 1), Ok(bad));
         }
         Err(_) => assert!(broker.store().is_empty()),
     }

@@ -260,7 +260,7 @@ impl<S: Store> Broker<S> {
         }
         let vendor_owed = next().map(decode_owed).transpose().map_err(corrupt)?;
         let goods_record = crate::goods::record_key(plan).and_then(|_| next());
-        let goods_caps = crate::goods::debt_caps(plan, goods_record).map_err(corrupt)?;
+        let goods_caps = crate::goods::debt_caps(plan, goods_record, vendor).map_err(corrupt)?;
         let refuse = |r| Err(BrokerError::Refused(r));
 
         // Renewal forks: a stored link continuing the same chain differently.

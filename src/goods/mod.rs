@@ -167,6 +167,9 @@ pub enum GoodsError {
     /// The manifest's signature does not verify, or it is not signed by the
     /// expected vendor key.
     BadSignature,
+    /// The manifest's vendor key is not the key the broker knows for that
+    /// vendor: a proof counts only against the vendor who signed it.
+    UnknownVendorKey,
     /// A delivery or proof names another manifest, or the content does not
     /// match the manifest.
     WrongManifest,
@@ -221,6 +224,9 @@ impl fmt::Display for GoodsError {
         match self {
             Self::Params => f.write_str("chunk size or count out of range"),
             Self::BadSignature => f.write_str("manifest signature does not verify"),
+            Self::UnknownVendorKey => f.write_str(
+                "the manifest's vendor key is not the key the broker knows for that vendor",
+            ),
             Self::WrongManifest => f.write_str("names another manifest or content"),
             Self::WrongCommitment => f.write_str("commitment is not bound to this purchase"),
             Self::Outstanding => f.write_str("a paid chunk has not arrived yet"),

@@ -7,8 +7,9 @@ use subtle::ConstantTimeEq;
 use crate::broker::{Broker, MAX_ATTEMPTS, Plan, StoreFailure};
 use crate::chain::ChainId;
 use crate::hash::{Role, Sha256, Tweak, TweakableHash, Word};
-use crate::message::{CommittedChain, Encode};
+use crate::message::{CommittedChain, Encode, VendorId};
 use crate::sign::Digest;
+use crate::sign::PublicKey;
 use crate::store::{Batch, Commit, Entry, Key, Store, Table};
 use crate::wire::{DecodeError, Reader, Writer};
 
@@ -244,19 +245,20 @@ pub(crate) fn record_key(plan: &Plan) -> Option<Key> {
     }
 }
 
-/// `version ‖ u32 index ‖ u64 reported ‖ manifest digest`.
-fn encode_record(bad: &BadDelivery, now: u64) -> Vec<u8> {
-    let mut out = alloc::vec![0u8; 1 + 4 + 8 + 32];
+/// `version ‖ u32 index ‖ u64 reported ‖ manifest digest ‖ vendor`.
+fn encode_record(bad: &BadDelivery, vendor: &VendorId, now: u64) -> Vec<u8> {
+    let mut out = alloc::vec![0u8; 1 + 4 + 8 + 32 + 32];
     let mut w = Writer::new(&mut out);
     w.put_u8(RECORD_VERSION);
     w.put_u32(bad.index);
     w.put_u64(now);
     w.put(bad.manifest.as_bytes());
+    w.put(vendor.as_bytes());
     out
 }
 
-/// The bad chunk's index in a record.
-fn decode_record(bytes: &[u8]) -> Result<(u32, Digest), DecodeError> {
+/// The bad chunk's index, the manifest and the vendor of a record.
+fn decode_record(bytes: &[u8]) -> Result<(u32, Digest, VendorId), DecodeError> {
     let mut r = Reader::new(bytes);
     if r.u8("record version")? != RECORD_VERSION {
         return Err(DecodeError::NonCanonical {
@@ -266,19 +268,29 @@ fn decode_record(bytes: &[u8]) -> Result<(u32, Digest), DecodeError> {
     let index = r.u32("index")?;
     let _reported = r.u64("reported")?;
     let manifest = Digest::from_bytes(r.array("manifest")?);
+    let vendor = VendorId::from_bytes(r.array("vendor")?);
     r.finish()?;
-    Ok((index, manifest))
+    Ok((index, manifest, vendor))
 }
 
 /// The most each debt of `plan` may be credited in total under the record
 /// read (none: no cap). Debts cover consecutive units (a cascade's chains,
 /// each used up before the next), so debt `j` may hold the units of chunks
-/// `before_j + 1 … min(before_j + len_j, index − 1)`.
-pub(crate) fn debt_caps(plan: &Plan, record: Option<&[u8]>) -> Result<Vec<u64>, DecodeError> {
+/// `before_j + 1 … min(before_j + len_j, index − 1)`. A record about another
+/// vendor's manifest caps nothing: a proof counts only against the vendor
+/// whose key (known to the broker) signed the manifest.
+pub(crate) fn debt_caps(
+    plan: &Plan,
+    record: Option<&[u8]>,
+    redeeming: &VendorId,
+) -> Result<Vec<u64>, DecodeError> {
     let Some(bytes) = record else {
         return Ok(Vec::new());
     };
-    let (index, _) = decode_record(bytes)?;
+    let (index, _, vendor) = decode_record(bytes)?;
+    if vendor != *redeeming {
+        return Ok(Vec::new());
+    }
     let allowed = u64::from(index.saturating_sub(1));
     let mut before = 0u64;
     Ok(plan
@@ -322,9 +334,16 @@ impl<S: Store> Broker<S> {
     pub fn report_bad_delivery(
         &mut self,
         proof: &BadDeliveryProof,
+        vendor_key: &PublicKey,
         now: u64,
     ) -> Result<BadDelivery, GoodsError> {
+        // The manifest's key is the manifest's own claim: only the key the
+        // broker knows for that vendor makes the proof count against it.
+        if proof.manifest.fields().vendor_key != *vendor_key {
+            return Err(GoodsError::UnknownVendorKey);
+        }
         let bad = proof.verify()?;
+        let vendor = proof.manifest.fields().vendor;
         let key = record_key_of(&bad.chain);
         for _ in 0..MAX_ATTEMPTS {
             let entry = self
@@ -334,7 +353,7 @@ impl<S: Store> Broker<S> {
                 .pop()
                 .unwrap_or(Entry::absent());
             if let Some(bytes) = entry.value() {
-                let (index, manifest) =
+                let (index, manifest, _) =
                     decode_record(bytes).map_err(|_| GoodsError::Store(StoreFailure::Corrupt))?;
                 if index <= bad.index {
                     return Ok(BadDelivery {
@@ -346,7 +365,7 @@ impl<S: Store> Broker<S> {
             }
             let batch = Batch::new()
                 .expect(key, entry.version())
-                .write(key, encode_record(&bad, now));
+                .write(key, encode_record(&bad, &vendor, now));
             match self
                 .store
                 .commit(&batch)
@@ -376,7 +395,7 @@ impl<S: Store> Broker<S> {
             .and_then(Entry::value)
             .map(|b| {
                 decode_record(b)
-                    .map(|(index, manifest)| BadDelivery {
+                    .map(|(index, manifest, _)| BadDelivery {
                         chain: *chain,
                         manifest,
                         index,

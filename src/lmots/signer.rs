@@ -228,8 +228,10 @@ impl<E> From<LmsKeyError> for LmsSignError<E> {
 /// Where a signing key's state is made durable.
 ///
 /// [`save`](Self::save) must return only once `state` would survive a crash
-/// (written and synced), and must never let a state with a lower
-/// [`next_leaf`](LmsKeyState::next_leaf) replace a higher one. The key calls
+/// (written and synced), and must accept a state of the key it holds only if
+/// its [`next_leaf`](LmsKeyState::next_leaf) is higher than the one held
+/// ([`check_monotonic`]): an equal or lower one comes from a second signer
+/// or an old copy. The key calls
 /// it before every signature that uses a leaf beyond the last saved bound.
 pub trait LmsStateStore {
     /// Why saving failed.
@@ -322,7 +324,7 @@ impl fmt::Debug for MemoryLmsStore {
     }
 }
 
-/// A store refused a state older than the one it holds.
+/// A store refused a state not newer than the one it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StateRegression {
     /// The next leaf of the state held.
@@ -335,7 +337,7 @@ impl fmt::Display for StateRegression {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "state at leaf {} is older than the saved state at leaf {}",
+            "state at leaf {} is not newer than the saved state at leaf {}",
             self.offered, self.saved
         )
     }
@@ -374,8 +376,8 @@ impl LmsStateStore for MemoryLmsStore {
     }
 }
 
-/// Refuses `new` if `held` is a state of the same key with a higher next
-/// leaf. (A state of another key replaces it: the store holds one key.)
+/// Refuses `new` if `held` is a state of the same key whose next leaf is not
+/// lower. (A state of another key replaces it: the store holds one key.)
 ///
 /// # Errors
 ///
@@ -387,7 +389,10 @@ pub fn check_monotonic(
     let Some(held) = held else { return Ok(()) };
     let same_key = bool::from(held[..58].ct_eq(&new.as_bytes()[..58]));
     let saved = u32::from_be_bytes([held[58], held[59], held[60], held[61]]);
-    if same_key && saved > new.next_leaf() {
+    // Equal is refused too: no signer saves the same bound twice (each save
+    // is past the leaf just taken), so an equal state comes from a second
+    // key instance sharing this counter, which would sign those leaves again.
+    if same_key && saved >= new.next_leaf() {
         return Err(StateRegression {
             saved,
             offered: new.next_leaf(),
@@ -853,9 +858,22 @@ impl LmsStateStore for FileLmsStore {
         tmp.push(".tmp");
         let tmp = std::path::PathBuf::from(tmp);
         {
-            let mut file = std::fs::File::create(&tmp)?;
-            file.write_all(state.as_bytes())?;
-            file.sync_all()?;
+            // `create_new`: a second saver racing this one fails here instead
+            // of both passing the check above (a `.tmp` left by a crash must
+            // be removed by hand once no signer runs). Owner-only: the state
+            // holds the seed.
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&tmp)?;
+            let written = file
+                .write_all(state.as_bytes())
+                .and_then(|()| file.sync_all());
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
         }
         std::fs::rename(&tmp, &self.path)?;
         let dir = self
@@ -965,6 +983,55 @@ mod tests {
                 offered: 4
             })
         );
+    }
+
+    #[test]
+    fn two_signers_resumed_from_one_state_cannot_both_sign_a_leaf() {
+        let mut store = MemoryLmsStore::new();
+        let mut k = key(LmsParams::Sha256M32H5, LmotsParams::Sha256N32W4);
+        k.sign(&mut store, b"a").unwrap();
+        let saved = store.state().unwrap();
+        let mut first = LmsSigningKey::resume(&saved[..], 1).unwrap();
+        let mut second = LmsSigningKey::resume(&saved[..], 1).unwrap();
+        let sig = first.sign(&mut store, b"b").unwrap();
+        assert_eq!(&sig[..4], &1u32.to_be_bytes());
+        // The second instance would sign leaf 1 again: its save (bound 2, as
+        // held) is refused, and nothing is released.
+        assert_eq!(
+            second.sign(&mut store, b"c"),
+            Err(LmsSignError::Store(StateRegression {
+                saved: 2,
+                offered: 2
+            }))
+        );
+        // A file store refuses it the same way.
+        #[cfg(feature = "std")]
+        file_store_refuses_a_second_signer(&saved[..]);
+    }
+
+    #[cfg(feature = "std")]
+    fn file_store_refuses_a_second_signer(saved: &[u8]) {
+        let dir = std::env::temp_dir().join(format!("lms-two-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut file = FileLmsStore::new(dir.join("k.lms"));
+        let mut a = LmsSigningKey::resume(saved, 1).unwrap();
+        let mut b = LmsSigningKey::resume(saved, 1).unwrap();
+        a.sign(&mut file, b"b").unwrap();
+        assert!(b.sign(&mut file, b"c").is_err());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(dir.join("k.lms"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(
+                mode & 0o077,
+                0,
+                "the key state is readable by others: {mode:o}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
