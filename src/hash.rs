@@ -543,6 +543,7 @@ impl TweakableHash for Sha256 {
 
     #[inline]
     fn chain_step(chain_id: &ChainId, position: u32, word: &Word) -> Word {
+        crate::cost::on_chain_steps(1);
         #[cfg(feature = "simd")]
         if let Some(below) = position.checked_sub(1) {
             return Word::from_bytes(payword_kernels::walk(
@@ -563,6 +564,7 @@ impl TweakableHash for Sha256 {
         if from <= to {
             return *word;
         }
+        crate::cost::on_chain_steps(u64::from(from - to));
         #[cfg(feature = "simd")]
         {
             Word::from_bytes(payword_kernels::walk(
@@ -586,6 +588,12 @@ impl TweakableHash for Sha256 {
             word: [0; 32],
         };
         for group in lanes.chunks_mut(CHUNK) {
+            crate::cost::on_chain_steps(
+                group
+                    .iter()
+                    .map(|l| u64::from(l.from.saturating_sub(l.to)))
+                    .sum(),
+            );
             let mut k = [blank; CHUNK];
             for (dst, src) in k.iter_mut().zip(group.iter()) {
                 *dst = payword_kernels::Lane {
@@ -605,6 +613,7 @@ impl TweakableHash for Sha256 {
 
     #[inline]
     fn hash_word(tweak: &Tweak, word: &[u8; 32]) -> [u8; 32] {
+        crate::cost::on_word();
         // Build the single padded block directly: tweak (21) ‖ word (32) ‖ 0x80
         // ‖ zeros ‖ bit length 424. One compression, no buffering.
         let mut block = [0u8; 64];
@@ -621,6 +630,7 @@ impl TweakableHash for Sha256 {
     }
 
     fn hash_parts(tweak: &Tweak, parts: &[&[u8]]) -> [u8; 32] {
+        crate::cost::on_parts();
         let mut h = sha2::Sha256::new();
         h.update(tweak.to_bytes());
         for p in parts {
@@ -635,7 +645,8 @@ impl TweakableHash for Blake3 {
 
     #[inline]
     fn chain_step(chain_id: &ChainId, position: u32, word: &Word) -> Word {
-        Word::from_bytes(Self::hash_word(
+        crate::cost::on_chain_steps(1);
+        Word::from_bytes(blake3_word(
             &Tweak::new(Role::ChainStep, *chain_id, position),
             word.as_bytes(),
         ))
@@ -643,16 +654,12 @@ impl TweakableHash for Blake3 {
 
     #[inline]
     fn hash_word(tweak: &Tweak, word: &[u8; 32]) -> [u8; 32] {
-        let mut input = [0u8; Tweak::LEN + 32];
-        let (head, tail) = input.split_at_mut(Tweak::LEN);
-        let mut t = [0u8; Tweak::LEN];
-        tweak.write(&mut t);
-        head.copy_from_slice(&t);
-        tail.copy_from_slice(word);
-        *blake3::hash(&input).as_bytes()
+        crate::cost::on_word();
+        blake3_word(tweak, word)
     }
 
     fn hash_parts(tweak: &Tweak, parts: &[&[u8]]) -> [u8; 32] {
+        crate::cost::on_parts();
         let mut h = blake3::Hasher::new();
         h.update(&tweak.to_bytes());
         for p in parts {
@@ -660,6 +667,18 @@ impl TweakableHash for Blake3 {
         }
         *h.finalize().as_bytes()
     }
+}
+
+/// BLAKE3 of `tweak ‖ word` (uncounted: the callers count).
+#[inline]
+fn blake3_word(tweak: &Tweak, word: &[u8; 32]) -> [u8; 32] {
+    let mut input = [0u8; Tweak::LEN + 32];
+    let (head, tail) = input.split_at_mut(Tweak::LEN);
+    let mut t = [0u8; Tweak::LEN];
+    tweak.write(&mut t);
+    head.copy_from_slice(&t);
+    tail.copy_from_slice(word);
+    *blake3::hash(&input).as_bytes()
 }
 
 /// A streaming hash of a message: `SHA-256(Tweak(MessageDigest, 0, type tag)

@@ -15,8 +15,7 @@ mod bytes;
 pub mod chain;
 #[cfg(feature = "protocol")]
 mod check;
-#[cfg(feature = "std")]
-mod cost;
+pub mod cost;
 #[cfg(all(feature = "protocol", feature = "alloc"))]
 pub mod fraud;
 #[cfg(all(feature = "protocol", feature = "alloc"))]
@@ -104,7 +103,7 @@ pub use chain::{
 #[cfg(feature = "protocol")]
 pub use check::SessionError;
 #[cfg(feature = "std")]
-pub use cost::{Counting, HashCount};
+pub use cost::{Counting, HashCount, Tally};
 pub use hash::{Blake3, Digest, HashAlg, Role, Sha256, Tweak, TweakableHash, WalkLane};
 #[cfg(feature = "protocol")]
 pub use message::{

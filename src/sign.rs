@@ -246,6 +246,7 @@ impl PublicKey {
     /// [`SignatureError`] (opaque) if the key, the signature or the algorithm
     /// pairing is wrong, or the algorithm is not in this build.
     pub fn verify(&self, digest: &Digest, sig: &Signature) -> Result<(), SignatureError> {
+        crate::cost::on_verified();
         if sig.alg != self.alg {
             return Err(SignatureError);
         }
@@ -1070,6 +1071,7 @@ impl<F: SignedFields> Signed<F> {
     /// [`SignError::Signer`] if the signer fails.
     pub fn sign<S: MessageSigner + ?Sized>(fields: F, signer: &S) -> Result<Self, SignError> {
         check_fields(&fields)?;
+        crate::cost::on_signed();
         let signature = signer
             .sign_digest(&Self::digest_of(&fields))
             .map_err(|_| SignError::Signer)?;

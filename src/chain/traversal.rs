@@ -196,6 +196,9 @@ pub struct Pebbler<H: TweakableHash> {
     njobs: u8,
     /// Set when a decoded state turned out inconsistent: no more output.
     poisoned: bool,
+    /// Chain steps of the schedule since this value was made or decoded (not
+    /// persisted; the cost model reads it).
+    steps: u64,
     _hash: core::marker::PhantomData<H>,
 }
 
@@ -279,6 +282,7 @@ impl<H: TweakableHash> Pebbler<H> {
             jobs: [Job::default(); MAX_JOBS],
             njobs: 0,
             poisoned: false,
+            steps: 0,
             _hash: core::marker::PhantomData,
         };
         // Consume the padding outputs of a non-power-of-two chain.
@@ -295,6 +299,21 @@ impl<H: TweakableHash> Pebbler<H> {
         usize::from(self.k.max(1))
     }
 
+    /// Counts the chain step [`forward`] makes from `p` (none past the anchor).
+    fn count_step(&mut self, p: Pebble) {
+        if p.t < self.params.length() {
+            self.steps = self.steps.saturating_add(1);
+        }
+    }
+
+    /// Chain steps the schedule has made since this pebbler was built or
+    /// decoded (the construction's `n` steps and seed expansion not
+    /// included).
+    #[cfg_attr(not(feature = "protocol"), allow(dead_code))]
+    pub(crate) const fn schedule_steps(&self) -> u64 {
+        self.steps
+    }
+
     /// Produces the next output of the `2^k` schedule (which may be padding).
     fn schedule_output(&mut self) -> Option<Pebble> {
         let big_n = 1u64 << self.k;
@@ -306,6 +325,7 @@ impl<H: TweakableHash> Pebbler<H> {
             if self.k == 0 {
                 self.z[0]
             } else {
+                self.count_step(self.z[0]);
                 forward::<H>(&self.params, self.z[0])
             }
         } else {
@@ -360,6 +380,7 @@ impl<H: TweakableHash> Pebbler<H> {
                     q = q.checked_sub(1)?;
                     g = 1u64.checked_shl(u32::from(q))?;
                 }
+                self.count_step(src);
                 *self.z.get_mut(usize::from(q))? = forward::<H>(&self.params, src);
                 g -= 1;
             }
@@ -480,6 +501,7 @@ impl<H: TweakableHash> Pebbler<H> {
             jobs,
             njobs,
             poisoned: false,
+            steps: 0,
             _hash: core::marker::PhantomData,
         })
     }

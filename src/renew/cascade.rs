@@ -409,6 +409,7 @@ impl<S: Store> Broker<S> {
             check_time(window).map_err(|e| err(e.into()))?;
             overflow(&f.params).map_err(|e| err(e.into()))?;
             let digest = r.link.digest();
+            crate::cost::on_verified();
             k.verify(digest.as_bytes(), &r.link.signature)
                 .map_err(|_| err(RenewError::BadSignature))?;
             let bytes = r.link.to_bytes();

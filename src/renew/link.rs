@@ -197,6 +197,7 @@ impl RenewalLink {
         }
         check_fields(&fields, key.q())?;
         let digest = Self::digest_of(&fields);
+        crate::cost::on_signed();
         let signature = key.sign_with_randomizer(c, digest.as_bytes());
         Ok(Self { fields, signature })
     }
@@ -263,6 +264,7 @@ impl RenewalLink {
         }
         check_fields(&self.fields, key.q())?;
         let digest = self.digest();
+        crate::cost::on_verified();
         key.verify(digest.as_bytes(), &self.signature)
             .map_err(|_| RenewError::BadSignature)
     }

@@ -245,6 +245,7 @@ pub(crate) fn hmac(key: &[u8; 32]) -> Hmac<Sha256> {
 
 /// Finishes an HMAC into 32 bytes.
 pub(crate) fn finish(mac: Hmac<Sha256>) -> [u8; 32] {
+    crate::cost::on_mac();
     mac.finalize().into_bytes().into()
 }
 

@@ -337,6 +337,7 @@ fn seal(
     buf: &mut [u8],
 ) -> Result<[u8; AEAD_TAG_LEN], SymmetricError> {
     let k = key.derive(Label::Seal, None);
+    crate::cost::on_mac();
     let aead = XChaCha20Poly1305::new(&(*k).into());
     let tag = aead
         .encrypt_inout_detached(&(*nonce).into(), ad, buf.into())
@@ -353,6 +354,7 @@ fn open(
     tag: &[u8; AEAD_TAG_LEN],
 ) -> Result<(), SymmetricError> {
     let k = key.derive(Label::Seal, None);
+    crate::cost::on_mac();
     let aead = XChaCha20Poly1305::new(&(*k).into());
     aead.decrypt_inout_detached(&(*nonce).into(), ad, (&mut *buf).into(), &(*tag).into())
         .map_err(|_| {
