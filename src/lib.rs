@@ -29,6 +29,8 @@ mod multi;
 #[cfg(feature = "protocol")]
 pub mod offer;
 mod payment;
+#[cfg(all(feature = "protocol", feature = "alloc"))]
+pub mod redeem;
 #[cfg(feature = "protocol")]
 pub mod renew;
 #[cfg(feature = "serde")]

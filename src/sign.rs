@@ -81,8 +81,9 @@ impl SigAlg {
     /// ```
     /// use payword::SigAlg;
     ///
-    /// assert_eq!(SigAlg::from_tag(1), Some(SigAlg::Ed25519));
-    /// assert_eq!(SigAlg::from_tag(2), Some(SigAlg::Lms));
+    /// // Each tag is known exactly when its feature is in the build.
+    /// assert_eq!(SigAlg::from_tag(1), cfg!(feature = "ed25519").then_some(SigAlg::Ed25519));
+    /// assert_eq!(SigAlg::from_tag(2), cfg!(feature = "lms").then_some(SigAlg::Lms));
     /// assert_eq!(SigAlg::from_tag(3), None);
     /// ```
     #[must_use]
@@ -919,7 +920,7 @@ impl<S: crate::lmots::signer::LmsStateStore> MessageSigner for LmsSigner<S> {
 /// for t in threads {
 ///     assert!(t.join().unwrap().is_ok());
 /// }
-/// assert_eq!(signer.remaining(), 28);
+/// assert_eq!(signer.remaining(), Some(28));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[cfg(all(feature = "lms", feature = "std"))]
@@ -927,6 +928,27 @@ impl<S: crate::lmots::signer::LmsStateStore> MessageSigner for LmsSigner<S> {
 pub struct SharedLmsSigner<S> {
     public: PublicKey,
     inner: std::sync::Mutex<LmsSigner<S>>,
+    /// The thread holding `inner` while it signs: a store that calls back
+    /// into this signer from that thread is told `Busy` instead of
+    /// deadlocking.
+    holder: std::sync::Mutex<Option<std::thread::ThreadId>>,
+}
+
+/// `inner` locked by the current thread, recorded in `holder` until dropped.
+#[cfg(all(feature = "lms", feature = "std"))]
+struct Held<'a, S> {
+    signer: std::sync::MutexGuard<'a, LmsSigner<S>>,
+    holder: &'a std::sync::Mutex<Option<std::thread::ThreadId>>,
+}
+
+#[cfg(all(feature = "lms", feature = "std"))]
+impl<S> Drop for Held<'_, S> {
+    fn drop(&mut self) {
+        *self
+            .holder
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
 }
 
 #[cfg(all(feature = "lms", feature = "std"))]
@@ -937,16 +959,36 @@ impl<S: crate::lmots::signer::LmsStateStore> SharedLmsSigner<S> {
         Self {
             public: signer.public,
             inner: std::sync::Mutex::new(signer),
+            holder: std::sync::Mutex::new(None),
         }
     }
 
-    /// How many more digests the key can sign.
+    /// Locks the signer for this thread; `None` if this thread already holds
+    /// it (a reentrant call from the store) or the lock is poisoned.
+    fn enter(&self) -> Option<Held<'_, S>> {
+        let me = std::thread::current().id();
+        let holder = || {
+            self.holder
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if *holder() == Some(me) {
+            return None;
+        }
+        let signer = self.inner.lock().ok()?;
+        *holder() = Some(me);
+        Some(Held {
+            signer,
+            holder: &self.holder,
+        })
+    }
+
+    /// How many more digests the key can sign; `None` when called from the
+    /// thread that is signing (from inside the store) or after a thread
+    /// panicked while signing.
     #[must_use]
-    pub fn remaining(&self) -> u32 {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remaining()
+    pub fn remaining(&self) -> Option<u32> {
+        self.enter().map(|h| h.signer.remaining())
     }
 
     /// [`LmsSigner::sign_typed`] under the lock.
@@ -955,14 +997,15 @@ impl<S: crate::lmots::signer::LmsStateStore> SharedLmsSigner<S> {
     ///
     /// As [`LmsSigner::sign_typed`]; [`Busy`](crate::lmots::signer::LmsSignError::Busy)
     /// if a thread panicked while signing (the lock is poisoned: the key's
-    /// state is not trusted any more).
+    /// state is not trusted any more), or if the store calls back into this
+    /// signer while it signs (instead of a deadlock).
     pub fn sign_typed(
         &self,
         digest: &Digest,
     ) -> Result<Signature, crate::lmots::signer::LmsSignError<S::Error>> {
-        self.inner
-            .lock()
-            .map_err(|_| crate::lmots::signer::LmsSignError::Busy)?
+        self.enter()
+            .ok_or(crate::lmots::signer::LmsSignError::Busy)?
+            .signer
             .sign_typed(digest)
     }
 }

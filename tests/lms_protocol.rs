@@ -387,3 +387,62 @@ fn readme_size_table() {
     );
     assert_eq!(s.public_key().encoded_len(), 57);
 }
+
+/// A store that, while saving, calls back into the shared signer that is
+/// signing (a reentrant store): the inner call is refused with `Busy`
+/// instead of deadlocking, and the outer signature is still made.
+#[test]
+fn a_reentrant_store_gets_busy_not_a_deadlock() {
+    use payword::lmots::signer::{LmsKeyState, LmsSignError, LmsStateStore};
+    use std::sync::{Arc, Mutex};
+
+    /// (the inner call was refused with `Busy`, `remaining()` inside)
+    type Seen = (bool, Option<u32>);
+    type Callback = Box<dyn Fn() -> Seen + Send>;
+    struct Reentrant {
+        callback: Arc<Mutex<Option<Callback>>>,
+        seen: Arc<Mutex<Vec<Seen>>>,
+    }
+    impl LmsStateStore for Reentrant {
+        type Error = std::convert::Infallible;
+        fn save(&mut self, _: &LmsKeyState) -> Result<(), Self::Error> {
+            if let Some(f) = self.callback.lock().unwrap().as_ref() {
+                self.seen.lock().unwrap().push(f());
+            }
+            Ok(())
+        }
+    }
+
+    let callback: Arc<Mutex<Option<Callback>>> = Arc::new(Mutex::new(None));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let key = payword::lmots::signer::LmsSigningKey::from_seed(
+        payword::lmots::lms::LmsParams::Sha256M32H5,
+        payword::lmots::LmotsParams::Sha256N32W4,
+        [7; 16],
+        &[8; 32],
+    )
+    .unwrap();
+    let store = Reentrant {
+        callback: Arc::clone(&callback),
+        seen: Arc::clone(&seen),
+    };
+    let signer = Arc::new(payword::SharedLmsSigner::new(
+        payword::LmsSigner::new(key, store).unwrap(),
+    ));
+    let inner = Arc::clone(&signer);
+    *callback.lock().unwrap() = Some(Box::new(move || {
+        let r = inner.sign_typed(&payword::Digest::from_bytes([1; 32]));
+        (matches!(r, Err(LmsSignError::Busy)), inner.remaining())
+    }));
+    let sig = signer.sign_typed(&payword::Digest::from_bytes([2; 32]));
+    assert!(sig.is_ok());
+    assert_eq!(*seen.lock().unwrap(), vec![(true, None)]);
+    // Outside the store, the signer is usable again: one leaf was used.
+    *callback.lock().unwrap() = None;
+    assert_eq!(signer.remaining(), Some(31));
+    assert!(
+        signer
+            .sign_typed(&payword::Digest::from_bytes([3; 32]))
+            .is_ok()
+    );
+}

@@ -17,20 +17,22 @@ use crate::error::LabError;
 pub type Rgb = (u8, u8, u8);
 
 /// A fixed palette, so a scheme or peer has the same colour in every plot.
-pub const PALETTE: [Rgb; 12] = [
-    (31, 119, 180),
-    (44, 160, 44),
-    (23, 190, 207),
-    (148, 103, 189),
-    (140, 86, 75),
-    (188, 189, 34),
-    (127, 127, 127),
-    (227, 119, 194),
-    (214, 39, 40),
-    (255, 127, 14),
-    (0, 0, 0),
-    (174, 199, 232),
-];
+pub const PALETTE: [Rgb; 12] = from_hex([
+    0x1f77b4, 0x2ca02c, 0x17becf, 0x9467bd, 0x8c564b, 0xbcbd22, 0x7f7f7f, 0xe377c2, 0xd62728,
+    0xff7f0e, 0x000000, 0xaec7e8,
+]);
+
+/// `0xRRGGBB` colours as RGB triples.
+const fn from_hex<const N: usize>(hex: [u32; N]) -> [Rgb; N] {
+    let mut out = [(0, 0, 0); N];
+    let mut i = 0;
+    while i < N {
+        let c = hex[i];
+        out[i] = ((c >> 16) as u8, (c >> 8) as u8, c as u8);
+        i += 1;
+    }
+    out
+}
 
 /// The palette colour number `i` (cycling).
 #[must_use]
@@ -58,6 +60,18 @@ pub struct BarPanel {
     pub y_label: String,
     /// The bars, left to right.
     pub bars: Vec<Bar>,
+}
+
+impl BarPanel {
+    /// A panel titled `title` with the value axis `y_label`.
+    #[must_use]
+    pub fn new(title: &str, y_label: &str, bars: Vec<Bar>) -> Self {
+        Self {
+            title: title.to_owned(),
+            y_label: y_label.to_owned(),
+            bars,
+        }
+    }
 }
 
 /// One line of a line chart.
@@ -108,11 +122,19 @@ pub fn compact(v: f64) -> String {
         trim(format!("{:.1}", v / 1e3)) + "k"
     } else if a >= 100.0 {
         format!("{v:.0}")
-    } else if a >= 1.0 {
-        trim(format!("{v:.2}"))
     } else {
-        trim(format!("{v:.3}"))
+        decimals(v)
     }
+}
+
+/// `v` with up to two decimals (three below 1), trailing zeros dropped:
+/// `2.5`, `0.125`.
+pub(crate) fn decimals(v: f64) -> String {
+    trim(if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    })
 }
 
 fn trim(s: String) -> String {
@@ -175,6 +197,26 @@ fn no_data(area: &DrawingArea<SVGBackend<'_>, Shift>, title: &str) -> Result<(),
     .map_err(pe)
 }
 
+/// A panel's chart: its caption, margin and label areas (`x_labels` pixels
+/// high under the x axis).
+fn builder<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: &str,
+    x_labels: u32,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut b = ChartBuilder::on(area);
+    b.caption(title, ("sans-serif", 17))
+        .margin(12)
+        .x_label_area_size(x_labels)
+        .y_label_area_size(70);
+    b
+}
+
+/// Whether `(x, y)` can sit on log–log axes.
+fn drawable(&(x, y): &(f64, f64)) -> bool {
+    x > 0.0 && y > 0.0 && x.is_finite() && y.is_finite()
+}
+
 /// Writes a bar chart (panels stacked top to bottom; log value axis) to
 /// `path`.
 ///
@@ -199,11 +241,7 @@ fn bar_panel(area: &DrawingArea<SVGBackend<'_>, Shift>, panel: &BarPanel) -> Res
         return no_data(area, &panel.title);
     };
     let n = panel.bars.len();
-    let mut chart = ChartBuilder::on(area)
-        .caption(&panel.title, ("sans-serif", 17))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(70)
+    let mut chart = builder(area, &panel.title, 36)
         .build_cartesian_2d(
             (0..n.saturating_sub(1)).into_segmented(),
             (lo..hi).log_scale(),
@@ -308,7 +346,7 @@ fn line_panel(
             .series
             .iter()
             .flat_map(|s| s.points.iter().copied())
-            .filter(|(x, y)| *x > 0.0 && *y > 0.0 && x.is_finite() && y.is_finite())
+            .filter(drawable)
     };
     let (Some((ylo, yhi)), Some(_)) = (
         log_bounds(points().map(|p| p.1)),
@@ -324,11 +362,7 @@ fn line_panel(
     } else {
         (xlo / 2.0, xhi * 2.0)
     };
-    let mut chart = ChartBuilder::on(area)
-        .caption(&panel.title, ("sans-serif", 17))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
+    let mut chart = builder(area, &panel.title, 40)
         .build_cartesian_2d(
             (xlo..xhi)
                 .log_scale()
@@ -351,12 +385,7 @@ fn line_panel(
         .draw()
         .map_err(pe)?;
     for s in &panel.series {
-        let pts: Vec<(f64, f64)> = s
-            .points
-            .iter()
-            .copied()
-            .filter(|(x, y)| *x > 0.0 && *y > 0.0 && x.is_finite() && y.is_finite())
-            .collect();
+        let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(drawable).collect();
         let c = rgb(s.color);
         chart
             .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))

@@ -299,6 +299,21 @@ const BELOW_PLAIN: Theirs = Theirs::Relative {
     order: Ordering::Less,
 };
 
+/// R7; R8 is the same sentence about storage.
+const MULTI_VALUED: RefRow = RefRow {
+    source: MOBILE,
+    line: 205,
+    claim: "Multi-valued hash chains applied to transactions with different vendors lower the \
+            computation overhead on the user side.",
+    scheme: Scheme::Grants,
+    party: Party::Customer,
+    metric: Metric::Hashes,
+    theirs: BELOW_PLAIN,
+    why: "One shared chain (n + 1 hashes and one pebbling schedule) instead of one per vendor; \
+          it must then be long enough for every vendor's units. Mapping uncertain: \
+          'multi-valued' chains may rather be purses of denominations (Purse).",
+};
+
 /// Every row, in the order of the notes (R1 … R22).
 static ROWS: [RefRow; 22] = [
     // R1
@@ -385,30 +400,14 @@ static ROWS: [RefRow; 22] = [
               the gain is at session opening only.",
     },
     // R7
+    MULTI_VALUED,
+    // R8: the same sentence, about storage.
     RefRow {
-        source: MOBILE,
-        line: 205,
-        claim: "Multi-valued hash chains applied to transactions with different vendors lower \
-                the computation overhead on the user side.",
-        scheme: Scheme::Grants,
-        party: Party::Customer,
-        metric: Metric::Hashes,
-        theirs: BELOW_PLAIN,
-        why: "One shared chain (n + 1 hashes and one pebbling schedule) instead of one per \
-              vendor; it must then be long enough for every vendor's units. Mapping uncertain: \
-              'multi-valued' chains may rather be purses of denominations (Purse).",
-    },
-    // R8
-    RefRow {
-        source: MOBILE,
-        line: 205,
         claim: "Multi-valued hash chains applied to transactions with different vendors lower \
                 the storage overhead on the user side.",
-        scheme: Scheme::Grants,
-        party: Party::Customer,
         metric: Metric::WordsStored,
-        theirs: BELOW_PLAIN,
         why: "One pebbled chain keeps ceil(log2 n) words instead of k of them.",
+        ..MULTI_VALUED
     },
     // R9
     RefRow {

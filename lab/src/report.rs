@@ -73,18 +73,8 @@ pub fn num(v: f64) -> String {
     }
     if v.abs() >= 1000.0 {
         int(v.round() as u64)
-    } else if v.abs() >= 1.0 {
-        trim(format!("{v:.2}"))
     } else {
-        trim(format!("{v:.3}"))
-    }
-}
-
-fn trim(s: String) -> String {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        s
+        plot::decimals(v)
     }
 }
 
@@ -228,9 +218,28 @@ pub fn full_table(rows: &[&CostRow]) -> String {
 // ---------------------------------------------------------------------------
 // CSV.
 
-fn csv_writer(path: &Path) -> Result<csv::Writer<fs::File>, LabError> {
-    let f = fs::File::create(path).map_err(|e| LabError::io(path, e))?;
-    Ok(csv::Writer::from_writer(f))
+/// The output `name` in `dir`, which holds `what`.
+fn output(dir: &Path, name: &str, what: &str) -> Written {
+    Written {
+        what: what.to_owned(),
+        path: dir.join(name),
+    }
+}
+
+/// Creates the CSV file `name` in `dir`.
+fn csv_writer(dir: &Path, name: &str) -> Result<(csv::Writer<fs::File>, PathBuf), LabError> {
+    let path = dir.join(name);
+    let f = fs::File::create(&path).map_err(|e| LabError::io(&path, e))?;
+    Ok((csv::Writer::from_writer(f), path))
+}
+
+/// Flushes `w`, the writer of the file at `path`, which holds `what`.
+fn flushed(mut w: csv::Writer<fs::File>, path: PathBuf, what: &str) -> Result<Written, LabError> {
+    w.flush().map_err(|e| LabError::io(&path, e))?;
+    Ok(Written {
+        what: what.to_owned(),
+        path,
+    })
 }
 
 fn ce(e: impl std::fmt::Display) -> LabError {
@@ -244,8 +253,8 @@ fn opt(v: Option<f64>) -> String {
 
 /// `costs.csv`: one line per workload, subject, source (`model`, `run`,
 /// `peer`) and party, with every counter.
-fn write_costs_csv(path: &Path, rows: &[CostRow]) -> Result<(), LabError> {
-    let mut w = csv_writer(path)?;
+fn write_costs_csv(dir: &Path, rows: &[CostRow]) -> Result<Written, LabError> {
+    let (mut w, path) = csv_writer(dir, "costs.csv")?;
     let mut header = vec![
         "sweep",
         "x",
@@ -307,7 +316,11 @@ fn write_costs_csv(path: &Path, rows: &[CostRow]) -> Result<(), LabError> {
             }
         }
     }
-    w.flush().map_err(|e| LabError::io(path, e))
+    flushed(
+        w,
+        path,
+        "every counter of every party, per scheme / peer, workload and source (model, run, peer)",
+    )
 }
 
 /// Per-payment figures of every subject at the base workload.
@@ -351,8 +364,8 @@ const PER_PAYMENT_HEADER: [&str; 7] = [
     "all_bytes",
 ];
 
-fn write_per_payment_csv(path: &Path, rows: &[CostRow]) -> Result<(), LabError> {
-    let mut w = csv_writer(path)?;
+fn write_per_payment_csv(dir: &Path, rows: &[CostRow]) -> Result<Written, LabError> {
+    let (mut w, path) = csv_writer(dir, "per_payment.csv")?;
     let mut header = vec!["subject", "kind", "workload"];
     header.extend(PER_PAYMENT_HEADER);
     w.write_record(&header).map_err(ce)?;
@@ -365,15 +378,16 @@ fn write_per_payment_csv(path: &Path, rows: &[CostRow]) -> Result<(), LabError> 
         rec.extend(vals.map(opt));
         w.write_record(&rec).map_err(ce)?;
     }
-    w.flush().map_err(|e| LabError::io(path, e))
+    flushed(w, path, "per-payment figures at the base workload")
 }
 
 fn voucher_ns(timings: &[Timing]) -> Option<f64> {
     timing::find(timings, "voucher_verify").map(|t| t.ns)
 }
 
-fn write_timing_csv(path: &Path, timings: &[Timing]) -> Result<(), LabError> {
-    let mut w = csv_writer(path)?;
+fn write_timing_csv(dir: &Path, timings: &[Timing]) -> Result<Written, LabError> {
+    let v = voucher_ns(timings);
+    let (mut w, path) = csv_writer(dir, "timing.csv")?;
     w.write_record([
         "id",
         "party",
@@ -392,7 +406,6 @@ fn write_timing_csv(path: &Path, timings: &[Timing]) -> Result<(), LabError> {
         "voucher_verify_over_this",
     ])
     .map_err(ce)?;
-    let v = voucher_ns(timings);
     for t in timings {
         w.write_record([
             t.id.to_owned(),
@@ -413,11 +426,15 @@ fn write_timing_csv(path: &Path, timings: &[Timing]) -> Result<(), LabError> {
         ])
         .map_err(ce)?;
     }
-    w.flush().map_err(|e| LabError::io(path, e))
+    flushed(
+        w,
+        path,
+        "time per operation (median, range, counts, ratio to the voucher)",
+    )
 }
 
-fn write_traversal_csv(path: &Path, rows: &[TraversalRow]) -> Result<(), LabError> {
-    let mut w = csv_writer(path)?;
+fn write_traversal_csv(dir: &Path, rows: &[TraversalRow]) -> Result<Written, LabError> {
+    let (mut w, path) = csv_writer(dir, "traversal.csv")?;
     w.write_record([
         "strategy",
         "n",
@@ -462,7 +479,11 @@ fn write_traversal_csv(path: &Path, rows: &[TraversalRow]) -> Result<(), LabErro
         ])
         .map_err(ce)?;
     }
-    w.flush().map_err(|e| LabError::io(path, e))
+    flushed(
+        w,
+        path,
+        "traversal hashes, storage and time per strategy and n",
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -483,35 +504,31 @@ fn plot_per_payment(
     rows: &[CostRow],
     timings: &[Timing],
     lms: &LmsProfile,
-) -> Result<[PathBuf; 2], LabError> {
+) -> Result<[Written; 2], LabError> {
     let pp = per_payment_rows(rows);
     let base = pp
         .first()
         .map(|(r, _)| describe(&r.point.workload))
         .unwrap_or_default();
-    let hashes = dir.join("hashes_per_payment.svg");
+    let hashes = output(
+        dir,
+        "hashes_per_payment.svg",
+        "plot: hashes per payment per party, by scheme and peer",
+    );
     plot::bars(
-        &hashes,
+        &hashes.path,
         &format!("Hashes per payment, per party ({base}; schemes: model, peers: counted)"),
         &[
-            BarPanel {
-                title: "customer".into(),
-                y_label: "hashes / payment".into(),
-                bars: subject_bars(&pp, 0),
-            },
-            BarPanel {
-                title: "vendors (all)".into(),
-                y_label: "hashes / payment".into(),
-                bars: subject_bars(&pp, 1),
-            },
-            BarPanel {
-                title: "broker".into(),
-                y_label: "hashes / payment".into(),
-                bars: subject_bars(&pp, 2),
-            },
+            BarPanel::new("customer", "hashes / payment", subject_bars(&pp, 0)),
+            BarPanel::new("vendors (all)", "hashes / payment", subject_bars(&pp, 1)),
+            BarPanel::new("broker", "hashes / payment", subject_bars(&pp, 2)),
         ],
     )?;
-    let bytes = dir.join("bytes_per_payment.svg");
+    let bytes = output(
+        dir,
+        "bytes_per_payment.svg",
+        "plot: bytes per payment, by scheme and peer",
+    );
     let msg = |label: &str, b: Option<usize>, c: usize| Bar {
         label: label.to_owned(),
         value: b.map(|b| b as f64),
@@ -521,13 +538,13 @@ fn plot_per_payment(
     let sym_len = timing::find(timings, "symmetric_pay").and_then(|t| t.bytes);
     let idx = |s: Subject| s.index();
     plot::bars(
-        &bytes,
+        &bytes.path,
         &format!("Bytes per payment ({base})"),
         &[
-            BarPanel {
-                title: "one payment message (real encodings)".into(),
-                y_label: "bytes".into(),
-                bars: vec![
+            BarPanel::new(
+                "one payment message (real encodings)",
+                "bytes",
+                vec![
                     msg(
                         "payword Payment",
                         payment_len,
@@ -550,17 +567,17 @@ fn plot_per_payment(
                     ),
                     msg("tape-sha256 word", Some(32), idx(Subject::Peer(Peer::Tape))),
                 ],
-            },
-            BarPanel {
-                title: "everything the customer sends, per payment (setup amortized)".into(),
-                y_label: "bytes / payment".into(),
-                bars: subject_bars(&pp, 5),
-            },
-            BarPanel {
-                title: "everything all parties send, per payment".into(),
-                y_label: "bytes / payment".into(),
-                bars: subject_bars(&pp, 6),
-            },
+            ),
+            BarPanel::new(
+                "everything the customer sends, per payment (setup amortized)",
+                "bytes / payment",
+                subject_bars(&pp, 5),
+            ),
+            BarPanel::new(
+                "everything all parties send, per payment",
+                "bytes / payment",
+                subject_bars(&pp, 6),
+            ),
         ],
     )?;
     Ok([hashes, bytes])
@@ -585,7 +602,7 @@ fn sweep_series(
         .collect()
 }
 
-fn plot_sweeps(dir: &Path, rows: &[CostRow]) -> Result<Vec<PathBuf>, LabError> {
+fn plot_sweeps(dir: &Path, rows: &[CostRow]) -> Result<Vec<Written>, LabError> {
     let mut out = Vec::new();
     let all_hashes =
         |r: &CostRow| r.per_payment(|c| c.customer.hashes + c.vendor.hashes + c.broker.hashes);
@@ -599,42 +616,35 @@ fn plot_sweeps(dir: &Path, rows: &[CostRow]) -> Result<Vec<PathBuf>, LabError> {
         Sweep::Units,
         Sweep::Devices,
     ] {
-        let path = dir.join(format!("cost_vs_{}.svg", sweep.name()));
         let x = sweep.label();
+        let file = output(
+            dir,
+            &format!("cost_vs_{}.svg", sweep.name()),
+            &format!("plot: cost per payment against {x}"),
+        );
         let x_base2 = matches!(sweep, Sweep::ChainLen | Sweep::Devices);
+        let panel = |title: &str, y_label: &str, f: fn(&CostRow) -> Option<f64>| LinePanel {
+            title: title.to_owned(),
+            x_label: x.to_owned(),
+            x_base2,
+            y_label: y_label.to_owned(),
+            series: sweep_series(rows, sweep, f),
+        };
         plot::lines(
-            &path,
+            &file.path,
             &format!("Cost per payment against {x} (schemes: model, peers: counted)"),
             &[
-                LinePanel {
-                    title: "hashes, all parties".into(),
-                    x_label: x.into(),
-                    x_base2,
-                    y_label: "hashes / payment".into(),
-                    series: sweep_series(rows, sweep, all_hashes),
-                },
-                LinePanel {
-                    title: "hashes, vendors".into(),
-                    x_label: x.into(),
-                    x_base2,
-                    y_label: "hashes / payment".into(),
-                    series: sweep_series(rows, sweep, vendor_hashes),
-                },
-                LinePanel {
-                    title: "bytes sent, all parties".into(),
-                    x_label: x.into(),
-                    x_base2,
-                    y_label: "bytes / payment".into(),
-                    series: sweep_series(rows, sweep, all_bytes),
-                },
+                panel("hashes, all parties", "hashes / payment", all_hashes),
+                panel("hashes, vendors", "hashes / payment", vendor_hashes),
+                panel("bytes sent, all parties", "bytes / payment", all_bytes),
             ],
         )?;
-        out.push(path);
+        out.push(file);
     }
     Ok(out)
 }
 
-fn plot_times(dir: &Path, timings: &[Timing]) -> Result<[PathBuf; 2], LabError> {
+fn plot_times(dir: &Path, timings: &[Timing]) -> Result<[Written; 2], LabError> {
     let bars = |party: Party| -> Vec<Bar> {
         timings
             .iter()
@@ -647,39 +657,39 @@ fn plot_times(dir: &Path, timings: &[Timing]) -> Result<[PathBuf; 2], LabError> 
             })
             .collect()
     };
-    let vendor = dir.join("vendor_time.svg");
+    let vendor = output(
+        dir,
+        "vendor_time.svg",
+        "plot: vendor time per payment against the signed voucher (log scale)",
+    );
     plot::bars(
-        &vendor,
+        &vendor.path,
         "Vendor time per 1-unit payment (median ns, log scale): payword against the signed voucher and the peers",
-        &[BarPanel {
-            title: "vendor".into(),
-            y_label: "ns / payment".into(),
-            bars: bars(Party::Vendor),
-        }],
+        &[BarPanel::new("vendor", "ns / payment", bars(Party::Vendor))],
     )?;
-    let customer = dir.join("customer_time.svg");
+    let customer = output(
+        dir,
+        "customer_time.svg",
+        "plot: customer time per payment and chain steps (log scale)",
+    );
     plot::bars(
-        &customer,
+        &customer.path,
         "Customer time per payment and chain steps (median ns, log scale)",
         &[
-            BarPanel {
-                title: "customer".into(),
-                y_label: "ns / payment".into(),
-                bars: bars(Party::Customer),
-            },
-            BarPanel {
-                title: "one chain step".into(),
-                y_label: "ns / step".into(),
-                bars: bars(Party::Chain),
-            },
+            BarPanel::new("customer", "ns / payment", bars(Party::Customer)),
+            BarPanel::new("one chain step", "ns / step", bars(Party::Chain)),
         ],
     )?;
     Ok([vendor, customer])
 }
 
-fn plot_traversal(dir: &Path, rows: &[TraversalRow]) -> Result<[PathBuf; 2], LabError> {
-    let series = |f: &dyn Fn(&TraversalRow) -> f64| -> Vec<Series> {
-        Strategy::ALL
+fn plot_traversal(dir: &Path, rows: &[TraversalRow]) -> Result<[Written; 2], LabError> {
+    let panel = |title: &str, y_label: &str, f: &dyn Fn(&TraversalRow) -> f64| LinePanel {
+        title: title.to_owned(),
+        x_label: "chain length n".to_owned(),
+        x_base2: true,
+        y_label: y_label.to_owned(),
+        series: Strategy::ALL
             .iter()
             .enumerate()
             .map(|(i, s)| Series {
@@ -691,55 +701,39 @@ fn plot_traversal(dir: &Path, rows: &[TraversalRow]) -> Result<[PathBuf; 2], Lab
                     .map(|r| (f64::from(r.n), f(r)))
                     .collect(),
             })
-            .collect()
+            .collect(),
     };
-    let time = dir.join("traversal_time.svg");
+    let time = output(
+        dir,
+        "traversal_time.svg",
+        "plot: traversal time against n per strategy",
+    );
     plot::lines(
-        &time,
+        &time.path,
         "Traversal time against n (median)",
         &[
-            LinePanel {
-                title: "walk, per payword".into(),
-                x_label: "chain length n".into(),
-                x_base2: true,
-                y_label: "ns / payword".into(),
-                series: series(&|r| r.ns_per_payword),
-            },
-            LinePanel {
-                title: "construction (one sweep of the chain)".into(),
-                x_label: "chain length n".into(),
-                x_base2: true,
-                y_label: "ns".into(),
-                series: series(&|r| r.setup_ns),
-            },
+            panel("walk, per payword", "ns / payword", &|r| r.ns_per_payword),
+            panel("construction (one sweep of the chain)", "ns", &|r| {
+                r.setup_ns
+            }),
         ],
     )?;
-    let storage = dir.join("traversal_storage.svg");
+    let storage = output(
+        dir,
+        "traversal_storage.svg",
+        "plot: traversal storage and hashes per payword against n per strategy",
+    );
     plot::lines(
-        &storage,
+        &storage.path,
         "Traversal storage and hashes against n (counted; StoreAll hashes nothing per payword)",
         &[
-            LinePanel {
-                title: "words stored".into(),
-                x_label: "chain length n".into(),
-                x_base2: true,
-                y_label: "32-byte words".into(),
-                series: series(&|r| r.stored_words as f64),
-            },
-            LinePanel {
-                title: "most hashes before one payword".into(),
-                x_label: "chain length n".into(),
-                x_base2: true,
-                y_label: "hashes".into(),
-                series: series(&|r| r.max_per_payword as f64),
-            },
-            LinePanel {
-                title: "hashes per payword, mean over the walk".into(),
-                x_label: "chain length n".into(),
-                x_base2: true,
-                y_label: "hashes".into(),
-                series: series(&|r| r.walk_hashes as f64 / f64::from(r.n.max(1))),
-            },
+            panel("words stored", "32-byte words", &|r| r.stored_words as f64),
+            panel("most hashes before one payword", "hashes", &|r| {
+                r.max_per_payword as f64
+            }),
+            panel("hashes per payword, mean over the walk", "hashes", &|r| {
+                r.walk_hashes as f64 / f64::from(r.n.max(1))
+            }),
         ],
     )?;
     Ok([time, storage])
@@ -1039,27 +1033,27 @@ fn peers_section(r: &Results) -> String {
     s
 }
 
+/// The timing table's row of `t`; `voucher` is the voucher verification's
+/// time.
+fn timing_row(t: &Timing, voucher: Option<f64>) -> Vec<String> {
+    vec![
+        t.party.name().to_owned(),
+        t.system.to_owned(),
+        format!("`{}`: {}", t.id, t.what),
+        time(t.ns),
+        format!("{} – {}", time(t.ns_min), time(t.ns_max)),
+        t.hashes.map_or_else(|| "—".into(), num),
+        t.signatures.map_or_else(|| "—".into(), num),
+        t.macs.map_or_else(|| "—".into(), num),
+        t.bytes.map_or_else(|| "—".into(), |b| int(b as u64)),
+        ratio(voucher, Some(t.ns)).map_or_else(|| "—".into(), times),
+        t.counted_by.to_owned(),
+    ]
+}
+
 fn timing_section(r: &Results) -> String {
     let v = voucher_ns(&r.timings);
-    let rows: Vec<Vec<String>> = r
-        .timings
-        .iter()
-        .map(|t| {
-            vec![
-                t.party.name().to_owned(),
-                t.system.to_owned(),
-                format!("`{}`: {}", t.id, t.what),
-                time(t.ns),
-                format!("{} – {}", time(t.ns_min), time(t.ns_max)),
-                t.hashes.map_or_else(|| "—".into(), num),
-                t.signatures.map_or_else(|| "—".into(), num),
-                t.macs.map_or_else(|| "—".into(), num),
-                t.bytes.map_or_else(|| "—".into(), |b| int(b as u64)),
-                ratio(v, Some(t.ns)).map_or_else(|| "—".into(), times),
-                t.counted_by.to_owned(),
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = r.timings.iter().map(|t| timing_row(t, v)).collect();
     let mut s = String::new();
     let plan = r.timings.first().map(|t| t.batches).unwrap_or_default();
     let _ = writeln!(
@@ -1093,25 +1087,24 @@ fn timing_section(r: &Results) -> String {
     s
 }
 
+/// The traversal table's row of `t`.
+fn traversal_row(t: &TraversalRow) -> Vec<String> {
+    vec![
+        t.strategy.name().to_owned(),
+        format!("2^{} = {}", t.k, int(t.n.into())),
+        t.interval.map_or_else(|| "—".into(), |c| int(c.into())),
+        int(t.setup_hashes),
+        num(t.walk_hashes as f64 / f64::from(t.n.max(1))),
+        format!("{} (≤ {})", int(t.max_per_payword), int(t.bound_max)),
+        format!("{} ({})", int(t.stored_words), t.storage_source),
+        if t.meets_bounds { "yes" } else { "**no**" }.to_owned(),
+        time(t.setup_ns),
+        time(t.ns_per_payword),
+    ]
+}
+
 fn traversal_section(r: &Results) -> String {
-    let rows: Vec<Vec<String>> = r
-        .traversal
-        .iter()
-        .map(|t| {
-            vec![
-                t.strategy.name().to_owned(),
-                format!("2^{} = {}", t.k, int(t.n.into())),
-                t.interval.map_or_else(|| "—".into(), |c| int(c.into())),
-                int(t.setup_hashes),
-                num(t.walk_hashes as f64 / f64::from(t.n.max(1))),
-                format!("{} (≤ {})", int(t.max_per_payword), int(t.bound_max)),
-                format!("{} ({})", int(t.stored_words), t.storage_source),
-                if t.meets_bounds { "yes" } else { "**no**" }.to_owned(),
-                time(t.setup_ns),
-                time(t.ns_per_payword),
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = r.traversal.iter().map(traversal_row).collect();
     let mut s = String::from(
         "Every strategy at every `n`: one pass counting the hashes of each payword \
          (`payword::cost::measure`), then timed passes (median). The documented figures \
@@ -1298,64 +1291,26 @@ pub fn write(r: &Results, out: &Path, progress: &Progress) -> Result<Vec<Written
     let dir = out.join("results");
     fs::create_dir_all(&dir).map_err(|e| LabError::io(&dir, e))?;
     let mut files = Vec::new();
-    let mut add = |what: &str, path: PathBuf| {
+    let mut add = |file: Written| {
         progress.done();
-        files.push(Written {
-            what: what.to_owned(),
-            path,
-        });
+        files.push(file);
     };
 
     progress.start("write CSV");
-    let p = dir.join("costs.csv");
-    write_costs_csv(&p, &r.rows)?;
-    add(
-        "every counter of every party, per scheme / peer, workload and source (model, run, peer)",
-        p,
-    );
-    let p = dir.join("per_payment.csv");
-    write_per_payment_csv(&p, &r.rows)?;
-    add("per-payment figures at the base workload", p);
-    let p = dir.join("timing.csv");
-    write_timing_csv(&p, &r.timings)?;
-    add(
-        "time per operation (median, range, counts, ratio to the voucher)",
-        p,
-    );
-    let p = dir.join("traversal.csv");
-    write_traversal_csv(&p, &r.traversal)?;
-    add("traversal hashes, storage and time per strategy and n", p);
+    add(write_costs_csv(&dir, &r.rows)?);
+    add(write_per_payment_csv(&dir, &r.rows)?);
+    add(write_timing_csv(&dir, &r.timings)?);
+    add(write_traversal_csv(&dir, &r.traversal)?);
 
     progress.start("plot");
-    let [h, b] = plot_per_payment(&dir, &r.rows, &r.timings, &r.lms)?;
-    add("plot: hashes per payment per party, by scheme and peer", h);
-    add("plot: bytes per payment, by scheme and peer", b);
-    for (p, sweep) in plot_sweeps(&dir, &r.rows)?.into_iter().zip([
-        Sweep::Vendors,
-        Sweep::ChainLen,
-        Sweep::Units,
-        Sweep::Devices,
-    ]) {
-        add(
-            &format!("plot: cost per payment against {}", sweep.label()),
-            p,
-        );
-    }
-    let [v, c] = plot_times(&dir, &r.timings)?;
-    add(
-        "plot: vendor time per payment against the signed voucher (log scale)",
-        v,
-    );
-    add(
-        "plot: customer time per payment and chain steps (log scale)",
-        c,
-    );
-    let [t, s] = plot_traversal(&dir, &r.traversal)?;
-    add("plot: traversal time against n per strategy", t);
-    add(
-        "plot: traversal storage and hashes per payword against n per strategy",
-        s,
-    );
+    plot_per_payment(&dir, &r.rows, &r.timings, &r.lms)?
+        .into_iter()
+        .for_each(&mut add);
+    plot_sweeps(&dir, &r.rows)?.into_iter().for_each(&mut add);
+    plot_times(&dir, &r.timings)?.into_iter().for_each(&mut add);
+    plot_traversal(&dir, &r.traversal)?
+        .into_iter()
+        .for_each(&mut add);
 
     progress.start("write RESULTS.md");
     let report = out.join("RESULTS.md");

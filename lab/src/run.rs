@@ -24,6 +24,8 @@ use payword::domain::{
 use payword::grant::{
     GrantSession, RangeGrant, RangeGrantFields, SharedCommitment, SharedCommitmentFields,
 };
+use payword::lmots::LmotsPublicKey;
+use payword::redeem::{Claim as _, Redeemed as _, VendorSession};
 use payword::renew::RenewingWallet;
 use payword::reservation::ReservationTarget;
 use payword::symmetric::{
@@ -34,7 +36,8 @@ use payword::tree::{Leaf, LeafSession, MerkleTree, MultiCommitment};
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
     CommitmentFields, CommittedChain, CustomerId, Encode, HashAlg, MemoryStore, MessageSigner,
-    Payment, PaymentBody, Pebbler, Purse, PurseParams, Session, Sha256, Traversal, VendorId,
+    Payment, PaymentBody, Payword, Pebbler, PublicKey, Purse, PurseParams, Session, Sha256,
+    Traversal, VendorId, Word,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -145,10 +148,12 @@ impl World {
         })
     }
 
+    /// The customer signs a commitment to `chain` for `vendor`.
     fn commitment(
         &mut self,
         vendor: VendorId,
         chain: CommittedChain,
+        renewal: Option<LmotsPublicKey>,
     ) -> Result<Commitment, RunError> {
         let (cert, key) = (self.certificate.digest(), &self.customer_key);
         on(&mut self.costs.customer, || {
@@ -160,7 +165,7 @@ impl World {
                     valid_from: 0,
                     expires: EXPIRES,
                     chain,
-                    renewal: None,
+                    renewal,
                 },
                 key,
             )
@@ -168,30 +173,140 @@ impl World {
         .map_err(fail("commitment"))
     }
 
-    /// The customer sends the certificate and `object` to a vendor.
-    fn open_message(&mut self, object: usize) {
+    /// The customer grants `vendor` the units `from..to` of the shared
+    /// chain of `shared`, the first of them after the word `start`.
+    fn grant(
+        &mut self,
+        shared: &SharedCommitment,
+        vendor: VendorId,
+        (from, to): (u32, u32),
+        start: Word,
+    ) -> Result<RangeGrant, RunError> {
+        let key = &self.customer_key;
+        on(&mut self.costs.customer, || {
+            RangeGrant::sign(
+                RangeGrantFields {
+                    commitment: shared.digest(),
+                    vendor,
+                    from,
+                    to,
+                    start,
+                },
+                key,
+            )
+        })
+        .map_err(fail("grant"))
+    }
+
+    /// The customer's `device` commits to `chain` for `vendor` under the
+    /// domain commitment `dom` (the device's work counts as the customer's).
+    fn device_commitment(
+        &mut self,
+        dom: &DomainCommitment,
+        device: &SigningKey,
+        vendor: VendorId,
+        chain: CommittedChain,
+    ) -> Result<DeviceCommitment, RunError> {
+        on(&mut self.costs.customer, || {
+            DeviceCommitment::sign(
+                DeviceCommitmentFields {
+                    domain: dom.digest(),
+                    device: 0,
+                    vendor,
+                    unit_value: 1,
+                    valid_from: 0,
+                    expires: EXPIRES,
+                    chain,
+                },
+                device,
+            )
+        })
+        .map_err(fail("device commitment"))
+    }
+
+    /// The customer sends the certificate and `object` bytes to a vendor,
+    /// which opens its session with `open` (given the broker's key and the
+    /// certificate) and keeps `words` words for it; `step` names a refusal.
+    fn open_session<S, E: fmt::Display>(
+        &mut self,
+        object: usize,
+        words: u64,
+        step: &'static str,
+        open: impl FnOnce(&PublicKey, Certificate) -> Result<S, E>,
+    ) -> Result<S, RunError> {
         send(
             &mut self.costs.customer,
             self.certificate.to_bytes().len() + object,
         );
+        let (bk, cert) = (self.broker_key.public_key(), self.certificate);
+        let session = on(&mut self.costs.vendor, || open(&bk, cert)).map_err(fail(step))?;
+        self.costs.vendor.words_stored += words;
+        Ok(session)
+    }
+
+    /// `vendor` opens a plain session on `commitment` and keeps `words`
+    /// words for it.
+    fn open_plain(
+        &mut self,
+        vendor: VendorId,
+        commitment: Commitment,
+        words: u64,
+    ) -> Result<Session, RunError> {
+        self.open_session(commitment.to_bytes().len(), words, "session", |bk, cert| {
+            Session::open(vendor, bk, cert, commitment, NOW, SKEW)
+        })
     }
 
     /// The vendor sends a claim of `bytes` and waits for the broker, which
     /// redeems it with `redeem` (returning the units credited and the words
     /// it keeps); `want` units were paid.
-    fn redeem<E: fmt::Display>(
+    fn redeem(
         &mut self,
         bytes: usize,
         want: u32,
-        redeem: impl FnOnce(&mut Broker) -> Result<(u64, u64), E>,
+        redeem: impl FnOnce(&mut Broker) -> Result<(u64, u64), RunError>,
     ) -> Result<(), RunError> {
         send(&mut self.costs.vendor, bytes);
         self.costs.vendor.round_trips += 1;
         let broker = &mut self.broker;
-        let (units, words) =
-            on(&mut self.costs.broker, || redeem(broker)).map_err(fail("redeem"))?;
+        let (units, words) = on(&mut self.costs.broker, || redeem(broker))?;
         self.costs.broker.words_stored += words;
         check_units(units, want)
+    }
+
+    /// The customer pays `vendor` `w.payments` payments of `w.units` from
+    /// `wallet`, naming the session's id, and the vendor accepts them in
+    /// `session`; then the vendor claims them all and the broker, which
+    /// keeps `words` words for the claim, redeems it. Returns the last
+    /// payment. Any scheme's session, through [`VendorSession`] and
+    /// [`Claim`].
+    fn serve<S: VendorSession>(
+        &mut self,
+        w: &Workload,
+        vendor: VendorId,
+        session: &mut S,
+        words: u64,
+        wallet: &mut impl Spend,
+    ) -> Result<Option<Payment>, RunError> {
+        let digest = *session.id();
+        let mut last = None;
+        for _ in 0..w.payments {
+            let body = on(&mut self.costs.customer, || wallet.spend(w.units))?;
+            let payment = Payment::new(digest, body);
+            send(&mut self.costs.customer, payment.to_bytes().len());
+            let paid =
+                on(&mut self.costs.vendor, || session.pay(&payment, NOW)).map_err(fail("pay"))?;
+            check_paid(paid, w.units)?;
+            last = Some(payment);
+        }
+        let claim = session.claim().ok_or_else(|| missing("claim"))?;
+        self.redeem(claim.to_bytes().len(), units_each(w)?, |b| {
+            claim
+                .redeem_with(b, &vendor, NOW)
+                .map(|r| (r.units(), words))
+                .map_err(fail("redeem"))
+        })?;
+        Ok(last)
     }
 }
 
@@ -239,6 +354,11 @@ pub fn run(scheme: Scheme, workload: &Workload) -> Result<Costs, RunError> {
     }
 }
 
+/// Units each vendor is paid.
+fn units_each(w: &Workload) -> Result<u32, RunError> {
+    w.units_per_vendor().ok_or_else(|| missing("units"))
+}
+
 /// The customer's wallet for chain `j`.
 fn wallet(costs: &mut Costs, j: u32, n: u32) -> Result<Pebbler<Sha256>, RunError> {
     let p = params(j, n)?;
@@ -250,47 +370,66 @@ fn wallet(costs: &mut Costs, j: u32, n: u32) -> Result<Pebbler<Sha256>, RunError
     Ok(wallet)
 }
 
-/// Pays `w.payments` payments of `w.units` to one vendor through `accept`.
-fn pay_all(
-    costs: &mut Costs,
-    w: &Workload,
-    wallet: &mut Pebbler<Sha256>,
-    digest: payword::Digest,
-    mut accept: impl FnMut(&Payment) -> Result<u64, RunError>,
-) -> Result<(), RunError> {
-    for _ in 0..w.payments {
-        let p = on(&mut costs.customer, || wallet.advance(w.units))
-            .ok_or_else(|| missing("advance"))?;
-        let payment = Payment::new(digest, PaymentBody::Single(p));
-        send(&mut costs.customer, payment.to_bytes().len());
-        let paid = on(&mut costs.vendor, || accept(&payment))?;
-        if paid != u64::from(w.units) {
-            return Err(RunError(format!("paid {paid}, expected {}", w.units)));
-        }
+/// The single chain `wallet` pays from, as a commitment names it.
+fn single(wallet: &Pebbler<Sha256>) -> CommittedChain {
+    CommittedChain::Single {
+        params: *wallet.params(),
+        anchor: wallet.anchor(),
     }
-    Ok(())
+}
+
+/// What the customer pays from.
+trait Spend {
+    /// The body of the next payment of `units`.
+    fn spend(&mut self, units: u32) -> Result<PaymentBody, RunError>;
+}
+
+impl Spend for Pebbler<Sha256> {
+    fn spend(&mut self, units: u32) -> Result<PaymentBody, RunError> {
+        advance(self, units).map(PaymentBody::Single)
+    }
+}
+
+impl Spend for Purse<Sha256> {
+    fn spend(&mut self, units: u32) -> Result<PaymentBody, RunError> {
+        self.pay(units.into())
+            .map(PaymentBody::Purse)
+            .map_err(fail("purse pay"))
+    }
+}
+
+/// The next payword of `units` from `wallet`.
+fn advance(wallet: &mut Pebbler<Sha256>, units: u32) -> Result<Payword, RunError> {
+    wallet.advance(units).ok_or_else(|| missing("advance"))
+}
+
+fn check_paid(paid: u64, units: u32) -> Result<(), RunError> {
+    if paid == u64::from(units) {
+        Ok(())
+    } else {
+        Err(RunError(format!("paid {paid}, expected {units}")))
+    }
+}
+
+fn check_units(got: u64, want: u32) -> Result<(), RunError> {
+    if got == u64::from(want) {
+        Ok(())
+    } else {
+        Err(RunError(format!("redeemed {got} units, paid {want}")))
+    }
 }
 
 fn plain(w: &Workload, reserve: bool) -> Result<Costs, RunError> {
     let mut world = World::new()?;
-    let per_vendor = w.units_per_vendor().ok_or_else(|| missing("units"))?;
+    let per_vendor = units_each(w)?;
     for j in 0..w.vendors {
         let vendor = vendor_id(j);
         let mut wallet = wallet(&mut world.costs, j, w.chain_len)?;
-        let chain = CommittedChain::Single {
-            params: *wallet.params(),
-            anchor: wallet.anchor(),
-        };
-        let commitment = world.commitment(vendor, chain)?;
-        world.open_message(commitment.to_bytes().len());
-        let (bk, cert) = (world.broker_key.public_key(), world.certificate);
-        let mut session = on(&mut world.costs.vendor, || {
-            Session::open(vendor, &bk, cert, commitment, NOW, SKEW)
-        })
-        .map_err(fail("session"))?;
-        world.costs.vendor.words_stored += 2;
+        let commitment = world.commitment(vendor, single(&wallet), None)?;
+        let mut session = world.open_plain(vendor, commitment, 2)?;
         if reserve {
             // The vendor asks the broker to lock the amount before serving.
+            let (bk, cert) = (world.broker_key.public_key(), world.certificate);
             send(
                 &mut world.costs.vendor,
                 cert.to_bytes().len() + commitment.to_bytes().len(),
@@ -311,28 +450,13 @@ fn plain(w: &Workload, reserve: bool) -> Result<Costs, RunError> {
             send(&mut world.costs.broker, r.to_bytes().len());
             on(&mut world.costs.vendor, || r.verify(&bk)).map_err(fail("reservation"))?;
         }
-        pay_all(&mut world.costs, w, &mut wallet, commitment.digest(), |p| {
-            session.pay(p, NOW).map_err(fail("pay"))
-        })?;
-        let claim = session.claim().ok_or_else(|| missing("claim"))?;
-        world.redeem(claim.to_bytes().len(), per_vendor, |b| {
-            b.redeem(&claim, &vendor, NOW).map(|r| (r.units, 1))
-        })?;
+        world.serve(w, vendor, &mut session, 1, &mut wallet)?;
     }
     Ok(world.costs)
 }
 
-fn check_units(got: u64, want: u32) -> Result<(), RunError> {
-    if got == u64::from(want) {
-        Ok(())
-    } else {
-        Err(RunError(format!("redeemed {got} units, paid {want}")))
-    }
-}
-
 fn purse(w: &Workload) -> Result<Costs, RunError> {
     let mut world = World::new()?;
-    let per_vendor = w.units_per_vendor().ok_or_else(|| missing("units"))?;
     let m = purse_denominations(w.units);
     for j in 0..w.vendors {
         let vendor = vendor_id(j);
@@ -354,26 +478,9 @@ fn purse(w: &Workload) -> Result<Costs, RunError> {
             params,
             anchors: purse.anchors(),
         };
-        let commitment = world.commitment(vendor, chain)?;
-        world.open_message(commitment.to_bytes().len());
-        let (bk, cert) = (world.broker_key.public_key(), world.certificate);
-        let mut session = on(&mut world.costs.vendor, || {
-            Session::open(vendor, &bk, cert, commitment, NOW, SKEW)
-        })
-        .map_err(fail("session"))?;
-        world.costs.vendor.words_stored += 2 * u64::from(m);
-        for _ in 0..w.payments {
-            let p = on(&mut world.costs.customer, || purse.pay(w.units.into()))
-                .map_err(fail("purse pay"))?;
-            let payment = Payment::new(commitment.digest(), PaymentBody::Purse(p));
-            send(&mut world.costs.customer, payment.to_bytes().len());
-            on(&mut world.costs.vendor, || session.pay(&payment, NOW)).map_err(fail("pay"))?;
-        }
-        let claim = session.claim().ok_or_else(|| missing("claim"))?;
-        world.redeem(claim.to_bytes().len(), per_vendor, |b| {
-            b.redeem(&claim, &vendor, NOW)
-                .map(|r| (r.units, u64::from(m)))
-        })?;
+        let commitment = world.commitment(vendor, chain, None)?;
+        let mut session = world.open_plain(vendor, commitment, 2 * u64::from(m))?;
+        world.serve(w, vendor, &mut session, u64::from(m), &mut purse)?;
     }
     Ok(world.costs)
 }
@@ -385,7 +492,7 @@ fn ceil_log2(n: u32) -> u32 {
 
 fn tree(w: &Workload) -> Result<Costs, RunError> {
     let mut world = World::new()?;
-    let per_vendor = w.units_per_vendor().ok_or_else(|| missing("units"))?;
+    let per_vendor = units_each(w)?;
     let mut wallets = Vec::new();
     let mut leaves = Vec::new();
     for j in 0..w.vendors {
@@ -394,10 +501,7 @@ fn tree(w: &Workload) -> Result<Costs, RunError> {
             vendor: vendor_id(j),
             unit_value: 1,
             cap: per_vendor.into(),
-            chain: CommittedChain::Single {
-                params: *wallet.params(),
-                anchor: wallet.anchor(),
-            },
+            chain: single(&wallet),
         });
         wallets.push(wallet);
     }
@@ -411,31 +515,21 @@ fn tree(w: &Workload) -> Result<Costs, RunError> {
         MultiCommitment::sign(tree.fields(0, EXPIRES), key)
     })
     .map_err(fail("root"))?;
-    let bk = world.broker_key.public_key();
     for (j, wallet) in (0..w.vendors).zip(wallets.iter_mut()) {
         let vendor = vendor_id(j);
         let opening = tree.opening(&root, j).ok_or_else(|| missing("opening"))?;
-        world.open_message(opening.to_bytes().len());
-        let mut session = on(&mut world.costs.vendor, || {
-            LeafSession::open(vendor, &bk, cert, opening, NOW, SKEW)
-        })
-        .map_err(fail("leaf session"))?;
-        world.costs.vendor.words_stored += 4 + opening.path.len() as u64;
-        let id = *session.leaf_id();
-        pay_all(&mut world.costs, w, wallet, id, |p| {
-            session.pay(p, NOW).map_err(fail("pay"))
+        let (bytes, words) = (opening.to_bytes().len(), 4 + opening.path.len() as u64);
+        let mut session = world.open_session(bytes, words, "leaf session", |bk, cert| {
+            LeafSession::open(vendor, bk, cert, opening, NOW, SKEW)
         })?;
-        let claim = session.claim().ok_or_else(|| missing("claim"))?;
-        world.redeem(claim.to_bytes().len(), per_vendor, |b| {
-            b.redeem_leaf(&claim, &vendor, NOW).map(|r| (r.units, 1))
-        })?;
+        world.serve(w, vendor, &mut session, 1, wallet)?;
     }
     Ok(world.costs)
 }
 
 fn grants(w: &Workload) -> Result<Costs, RunError> {
     let mut world = World::new()?;
-    let per_vendor = w.units_per_vendor().ok_or_else(|| missing("units"))?;
+    let per_vendor = units_each(w)?;
     let length = per_vendor
         .checked_mul(w.vendors)
         .ok_or_else(|| missing("shared chain length"))?;
@@ -462,51 +556,25 @@ fn grants(w: &Workload) -> Result<Costs, RunError> {
         )
     })
     .map_err(fail("shared commitment"))?;
-    let bk = world.broker_key.public_key();
     let mut start = anchor.as_word();
     for j in 0..w.vendors {
         let vendor = vendor_id(j);
         let from = j * per_vendor;
-        let key = &world.customer_key;
-        let grant = on(&mut world.costs.customer, || {
-            RangeGrant::sign(
-                RangeGrantFields {
-                    commitment: shared.digest(),
-                    vendor,
-                    from,
-                    to: from + per_vendor,
-                    start,
-                },
-                key,
-            )
-        })
-        .map_err(fail("grant"))?;
-        world.open_message(shared.to_bytes().len() + grant.to_bytes().len());
-        let mut session = on(&mut world.costs.vendor, || {
-            GrantSession::open(vendor, &bk, cert, shared, grant, NOW, SKEW)
-        })
-        .map_err(fail("grant session"))?;
-        world.costs.vendor.words_stored += 3;
-        let id = *session.grant_id();
-        let mut last = None;
-        pay_all(&mut world.costs, w, &mut wallet, id, |p| {
-            last = Some(*p);
-            session.pay(p, NOW).map_err(fail("pay"))
+        let grant = world.grant(&shared, vendor, (from, from + per_vendor), start)?;
+        let bytes = shared.to_bytes().len() + grant.to_bytes().len();
+        let mut session = world.open_session(bytes, 3, "grant session", |bk, cert| {
+            GrantSession::open(vendor, bk, cert, shared, grant, NOW, SKEW)
         })?;
+        let last = world.serve(w, vendor, &mut session, 1, &mut wallet)?;
         if let Some(PaymentBody::Single(p)) = last.as_ref().map(Payment::body) {
             start = *p.word();
         }
-        let claim = session.claim().ok_or_else(|| missing("claim"))?;
-        world.redeem(claim.to_bytes().len(), per_vendor, |b| {
-            b.redeem_grant(&claim, &vendor, NOW).map(|r| (r.units, 1))
-        })?;
     }
     Ok(world.costs)
 }
 
 fn domain(w: &Workload) -> Result<Costs, RunError> {
     let mut world = World::new()?;
-    let per_vendor = w.units_per_vendor().ok_or_else(|| missing("units"))?;
     let devices: Vec<SigningKey> = (0..w.devices)
         .map(|d| {
             let mut b = [0xd0; 32];
@@ -533,49 +601,22 @@ fn domain(w: &Workload) -> Result<Costs, RunError> {
     // The account holder hands the domain commitment to its devices.
     send(&mut world.costs.customer, dom.to_bytes().len());
     let device = devices.first().ok_or_else(|| missing("device"))?;
-    let (bk, cert) = (world.broker_key.public_key(), world.certificate);
     for j in 0..w.vendors {
         let vendor = vendor_id(j);
         let mut wallet = wallet(&mut world.costs, j, w.chain_len)?;
-        let chain = CommittedChain::Single {
-            params: *wallet.params(),
-            anchor: wallet.anchor(),
-        };
-        let c = on(&mut world.costs.customer, || {
-            DeviceCommitment::sign(
-                DeviceCommitmentFields {
-                    domain: dom.digest(),
-                    device: 0,
-                    vendor,
-                    unit_value: 1,
-                    valid_from: 0,
-                    expires: EXPIRES,
-                    chain,
-                },
-                device,
-            )
-        })
-        .map_err(fail("device commitment"))?;
-        world.open_message(dom.to_bytes().len() + c.to_bytes().len());
-        let mut session = on(&mut world.costs.vendor, || {
-            DeviceSession::open(vendor, &bk, cert, dom, c, NOW, SKEW)
-        })
-        .map_err(fail("device session"))?;
-        world.costs.vendor.words_stored += 2;
-        pay_all(&mut world.costs, w, &mut wallet, c.digest(), |p| {
-            session.pay(p, NOW).map_err(fail("pay"))
+        let c = world.device_commitment(&dom, device, vendor, single(&wallet))?;
+        let bytes = dom.to_bytes().len() + c.to_bytes().len();
+        let mut session = world.open_session(bytes, 2, "device session", |bk, cert| {
+            DeviceSession::open(vendor, bk, cert, dom, c, NOW, SKEW)
         })?;
-        let claim = session.claim().ok_or_else(|| missing("claim"))?;
-        world.redeem(claim.to_bytes().len(), per_vendor, |b| {
-            b.redeem_device(&claim, &vendor, NOW).map(|r| (r.units, 1))
-        })?;
+        world.serve(w, vendor, &mut session, 1, &mut wallet)?;
     }
     Ok(world.costs)
 }
 
 fn renewal(w: &Workload) -> Result<Costs, RunError> {
     let mut world = World::new()?;
-    let per_vendor = w.units_per_vendor().ok_or_else(|| missing("units"))?;
+    let per_vendor = units_each(w)?;
     for j in 0..w.vendors {
         let vendor = vendor_id(j);
         let p = params(j, w.chain_len)?;
@@ -584,31 +625,10 @@ fn renewal(w: &Workload) -> Result<Costs, RunError> {
         })
         .map_err(fail("renewing wallet"))?;
         world.costs.customer.words_stored += u64::from(ceil_log2(w.chain_len).max(1));
-        let (cert, key) = (world.certificate.digest(), &world.customer_key);
         let (chain, renewal_key) = (wallet.committed_chain(), wallet.renewal_key());
-        let commitment = on(&mut world.costs.customer, || {
-            Commitment::sign(
-                CommitmentFields {
-                    certificate: cert,
-                    vendor,
-                    unit_value: 1,
-                    valid_from: 0,
-                    expires: EXPIRES,
-                    chain,
-                    renewal: Some(renewal_key),
-                },
-                key,
-            )
-        })
-        .map_err(fail("commitment"))?;
+        let commitment = world.commitment(vendor, chain, Some(renewal_key))?;
         wallet.bind(&commitment).map_err(fail("bind"))?;
-        world.open_message(commitment.to_bytes().len());
-        let (bk, cert) = (world.broker_key.public_key(), world.certificate);
-        let mut session = on(&mut world.costs.vendor, || {
-            Session::open(vendor, &bk, cert, commitment, NOW, SKEW)
-        })
-        .map_err(fail("session"))?;
-        world.costs.vendor.words_stored += 2;
+        let mut session = world.open_plain(vendor, commitment, 2)?;
         for _ in 0..w.payments {
             let mut pending: Option<Payment> = None;
             for _ in 0..w.units {
@@ -635,6 +655,7 @@ fn renewal(w: &Workload) -> Result<Costs, RunError> {
         world.redeem(claim.to_bytes().len(), per_vendor, |b| {
             b.redeem_cascade(&claim, &vendor, NOW)
                 .map(|r| (r.units, r.chains as u64))
+                .map_err(fail("redeem"))
         })?;
     }
     Ok(world.costs)
@@ -658,7 +679,7 @@ impl BrokerKeys for Keys {
 
 fn symmetric(w: &Workload) -> Result<Costs, RunError> {
     let mut costs = Costs::default();
-    let per_vendor = w.units_per_vendor().ok_or_else(|| missing("units"))?;
+    let per_vendor = units_each(w)?;
     let mut rng = ChaCha20Rng::from_seed([0x5a; 32]);
     let keys = Keys {
         customer: LongTermKey::random(&mut rng),
@@ -715,8 +736,7 @@ fn symmetric(w: &Workload) -> Result<Costs, RunError> {
         send(&mut costs.vendor, confirmation.to_bytes().len());
         on(&mut costs.customer, || customer.confirm(&confirmation)).map_err(fail("confirm"))?;
         for i in 0..w.payments {
-            let p = on(&mut costs.customer, || wallet.advance(w.units))
-                .ok_or_else(|| missing("advance"))?;
+            let p = on(&mut costs.customer, || advance(&mut wallet, w.units))?;
             let mut r = [0u8; 16];
             r[..4].copy_from_slice(&i.to_be_bytes());
             let request_id = RequestId::from_bytes(r);
@@ -726,9 +746,7 @@ fn symmetric(w: &Workload) -> Result<Costs, RunError> {
                 session.pay(&payment, &request_id, NOW)
             })
             .map_err(fail("pay"))?;
-            if paid != u64::from(w.units) {
-                return Err(RunError(format!("paid {paid}, expected {}", w.units)));
-            }
+            check_paid(paid, w.units)?;
         }
         let claim = session.claim().ok_or_else(|| missing("claim"))?;
         send(&mut costs.vendor, claim.to_bytes().len());

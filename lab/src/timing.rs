@@ -213,7 +213,8 @@ impl BrokerKeys for Keys {
     }
 }
 
-fn m(what: &str) -> impl Fn(payword::SessionError) -> LabError + '_ {
+/// Maps an error of the step `what` to a [`LabError::Measure`].
+fn m<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> LabError + '_ {
     move |e| LabError::measure(what, e)
 }
 
@@ -240,9 +241,9 @@ fn fixture(plan: &Plan) -> Result<Fixture, LabError> {
         ChainId::from_bytes([6; 16]),
         plan.chain_len.into(),
     )
-    .map_err(|e| LabError::measure("chain parameters", e))?;
-    let wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([7; 32]), params)
-        .map_err(|e| LabError::measure("chain", e))?;
+    .map_err(m("chain parameters"))?;
+    let wallet =
+        StoreAll::<Sha256>::new(&ChainSeed::from_bytes([7; 32]), params).map_err(m("chain"))?;
     let anchor = wallet.anchor();
     let paywords: Vec<Payword> = wallet.collect();
 
@@ -266,7 +267,7 @@ fn fixture(plan: &Plan) -> Result<Fixture, LabError> {
         },
         &broker,
     )
-    .map_err(|e| LabError::measure("certificate", e))?;
+    .map_err(m("certificate"))?;
     let commitment = Commitment::sign(
         CommitmentFields {
             certificate: cert.digest(),
@@ -279,7 +280,7 @@ fn fixture(plan: &Plan) -> Result<Fixture, LabError> {
         },
         &customer,
     )
-    .map_err(|e| LabError::measure("commitment", e))?;
+    .map_err(m("commitment"))?;
     let digest = commitment.digest();
     let payments = paywords
         .iter()
@@ -304,12 +305,12 @@ fn fixture(plan: &Plan) -> Result<Fixture, LabError> {
         },
         &keys.0,
     )
-    .map_err(|e| LabError::measure("ticket request", e))?;
+    .map_err(m("ticket request"))?;
     let ticket = sym
         .issue(&request, &keys, NOW, &mut rng)
-        .map_err(|e| LabError::measure("ticket", e))?;
+        .map_err(m("ticket"))?;
     let cs = CustomerSession::open(&request, &keys.0, &ticket.customer, NOW, 0)
-        .map_err(|e| LabError::measure("customer session", e))?;
+        .map_err(m("customer session"))?;
     let request_id = RequestId::from_bytes([9; 16]);
     let sym_payments = paywords.iter().map(|p| cs.pay(request_id, *p)).collect();
     Ok(Fixture {
@@ -328,6 +329,91 @@ fn fixture(plan: &Plan) -> Result<Fixture, LabError> {
     })
 }
 
+/// What a row is, besides its figures.
+struct Row {
+    id: &'static str,
+    party: Party,
+    system: &'static str,
+    what: &'static str,
+    /// Bytes of the payment message, where the operation handles one.
+    bytes: Option<usize>,
+}
+
+/// How a row's counts are obtained.
+enum Counts {
+    /// With [`payword::cost::measure`] over this many operations of a fresh
+    /// state.
+    Measured(usize),
+    /// Known by construction: hashes, signatures and MACs per operation, and
+    /// how they are known.
+    Known((f64, f64, f64), &'static str),
+}
+
+/// The rows timed so far, with the plan and the progress bar.
+struct Timer<'a> {
+    plan: &'a Plan,
+    progress: &'a Progress,
+    rows: Vec<Timing>,
+}
+
+impl Timer<'_> {
+    /// Times `op` with [`bench`] (`max_iters` bounds a batch), obtains the
+    /// counts as `counts` says, adds the row and marks the step done.
+    /// Returns the row, to be scaled with [`Timing::per`].
+    fn time<S>(
+        &mut self,
+        row: Row,
+        counts: Counts,
+        max_iters: usize,
+        mut setup: impl FnMut() -> Result<S, LabError>,
+        mut op: impl FnMut(&mut S, usize),
+    ) -> Result<&mut Timing, LabError> {
+        let st = bench(self.plan, max_iters, &mut setup, &mut op)?;
+        let ((hashes, signatures, macs), counted_by) = match counts {
+            Counts::Measured(iters) => {
+                (count(iters, &mut setup, &mut op)?, "payword::cost::measure")
+            }
+            Counts::Known(counts, how) => (counts, how),
+        };
+        self.progress.done();
+        self.rows.push(Timing {
+            id: row.id,
+            party: row.party,
+            system: row.system,
+            what: row.what,
+            ns: st.ns,
+            ns_min: st.min,
+            ns_max: st.max,
+            batches: st.batches,
+            iters: st.iters,
+            hashes: Some(hashes),
+            signatures: Some(signatures),
+            macs: Some(macs),
+            bytes: row.bytes,
+            counted_by,
+        });
+        self.rows
+            .last_mut()
+            .ok_or_else(|| LabError::Measure(format!("{}: not recorded", row.id)))
+    }
+}
+
+impl Timing {
+    /// Reports one timed operation as `k` operations: its times and counts
+    /// divided by `k`.
+    fn per(&mut self, k: f64) {
+        for x in [&mut self.ns, &mut self.ns_min, &mut self.ns_max] {
+            *x /= k;
+        }
+        for x in [&mut self.hashes, &mut self.signatures, &mut self.macs]
+            .into_iter()
+            .flatten()
+        {
+            *x /= k;
+        }
+    }
+}
+
 /// The number of timed operations [`run`] performs (for progress bars).
 pub const OPERATIONS: u64 = 14;
 
@@ -344,88 +430,86 @@ pub const OPERATIONS: u64 = 14;
 pub fn run(plan: &Plan, lms: &LmsProfile, progress: &Progress) -> Result<Vec<Timing>, LabError> {
     let fx = fixture(plan)?;
     let len = fx.paywords.len();
-    let mut out = Vec::new();
+    let mut t = Timer {
+        plan,
+        progress,
+        rows: Vec::new(),
+    };
     let payment_len = fx.payments.first().map(|p| p.to_bytes().len());
     let sym_len = fx.sym_payments.first().map(|p| p.to_bytes().len());
 
     // --- vendor: payword -------------------------------------------------
     progress.start("time: payword Receiver::accept");
-    let setup = || {
-        Receiver::<Sha256>::new(fx.params, fx.anchor).map_err(|e| LabError::measure("receiver", e))
-    };
-    let op = |r: &mut Receiver<Sha256>, i: usize| {
-        if let Some(p) = fx.paywords.get(i) {
-            let _ = black_box(r.accept(black_box(p)));
-        }
-    };
-    let st = bench(plan, len, setup, op)?;
-    let (h, s, mc) = count(len, setup, op)?;
-    out.push(timing(
-        "receiver_accept",
-        Party::Vendor,
-        "payword",
-        "Receiver::<Sha256>::accept of a 1-unit payword",
-        st,
-        (h, s, mc),
-        payment_len,
-        "payword::cost::measure",
-    ));
-    progress.done();
+    t.time(
+        Row {
+            id: "receiver_accept",
+            party: Party::Vendor,
+            system: "payword",
+            what: "Receiver::<Sha256>::accept of a 1-unit payword",
+            bytes: payment_len,
+        },
+        Counts::Measured(len),
+        len,
+        || Receiver::<Sha256>::new(fx.params, fx.anchor).map_err(m("receiver")),
+        |r, i| {
+            if let Some(p) = fx.paywords.get(i) {
+                let _ = black_box(r.accept(black_box(p)));
+            }
+        },
+    )?;
 
     progress.start("time: payword Session::pay");
-    let setup = || {
-        Session::open(VENDOR, &fx.broker_key, fx.cert, fx.commitment, NOW, 0).map_err(m("session"))
-    };
-    let op = |s: &mut Session, i: usize| {
-        if let Some(p) = fx.payments.get(i) {
-            let _ = black_box(s.pay(black_box(p), NOW));
-        }
-    };
-    let st = bench(plan, len, setup, op)?;
-    let (h, s, mc) = count(len, setup, op)?;
-    out.push(timing(
-        "session_pay",
-        Party::Vendor,
-        "payword",
-        "Session::pay of a 1-unit Payment (signed commitment)",
-        st,
-        (h, s, mc),
-        payment_len,
-        "payword::cost::measure",
-    ));
-    progress.done();
+    t.time(
+        Row {
+            id: "session_pay",
+            party: Party::Vendor,
+            system: "payword",
+            what: "Session::pay of a 1-unit Payment (signed commitment)",
+            bytes: payment_len,
+        },
+        Counts::Measured(len),
+        len,
+        || {
+            Session::open(VENDOR, &fx.broker_key, fx.cert, fx.commitment, NOW, 0)
+                .map_err(m("session"))
+        },
+        |s, i| {
+            if let Some(p) = fx.payments.get(i) {
+                let _ = black_box(s.pay(black_box(p), NOW));
+            }
+        },
+    )?;
 
     progress.start("time: payword SymmetricSession::pay");
-    let setup = || {
-        SymmetricSession::open(
-            VENDOR,
-            BROKER,
-            &fx.keys.1,
-            &fx.ticket.vendor,
-            &mut ReplayCache::<64>::new(),
-            NOW,
-            0,
-        )
-        .map_err(|e| LabError::measure("symmetric session", e))
-    };
-    let op = |s: &mut SymmetricSession, i: usize| {
-        if let Some(p) = fx.sym_payments.get(i) {
-            let _ = black_box(s.pay(black_box(p), &fx.request_id, NOW));
-        }
-    };
-    let st = bench(plan, len, setup, op)?;
-    let (h, s, mc) = count(len, setup, op)?;
-    out.push(timing(
-        "symmetric_pay",
-        Party::Vendor,
-        "payword symmetric",
-        "SymmetricSession::pay of a 1-unit payment (HMAC and one step)",
-        st,
-        (h, s, mc),
-        sym_len,
-        "payword::cost::measure",
-    ));
-    progress.done();
+    t.time(
+        Row {
+            id: "symmetric_pay",
+            party: Party::Vendor,
+            system: "payword symmetric",
+            what: "SymmetricSession::pay of a 1-unit payment (HMAC and one step)",
+            bytes: sym_len,
+        },
+        Counts::Measured(len),
+        len,
+        || {
+            let mut cache = ReplayCache::<64>::new();
+            SymmetricSession::open(
+                VENDOR,
+                BROKER,
+                &fx.keys.1,
+                &fx.ticket.vendor,
+                &mut cache,
+                NOW,
+                0,
+            )
+            .map_err(m("symmetric session"))
+        },
+        |s, i| {
+            if let Some(p) = fx.sym_payments.get(i) {
+                let _ = black_box(s.pay(black_box(p), &fx.request_id, NOW));
+            }
+        },
+    )?;
 
     progress.start("time: payword Receiver::accept_batch");
     let lanes = payword::BATCH_LANES;
@@ -437,50 +521,40 @@ pub fn run(plan: &Plan, lms: &LmsProfile, progress: &Progress) -> Result<Vec<Tim
                 ChainId::from_bytes([j as u8; 16]),
                 per_lane as u64,
             )
-            .map_err(|e| LabError::measure("batch chain", e))?;
+            .map_err(m("batch chain"))?;
             let w = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([j as u8 ^ 0x5a; 32]), params)
-                .map_err(|e| LabError::measure("batch chain", e))?;
+                .map_err(m("batch chain"))?;
             let a = w.anchor();
             Ok((params, a, w.collect()))
         })
         .collect::<Result<_, LabError>>()?;
-    let setup = || {
-        batch_chains
-            .iter()
-            .map(|(p, a, _)| {
-                Receiver::<Sha256>::new(*p, *a).map_err(|e| LabError::measure("receiver", e))
-            })
-            .collect::<Result<Vec<_>, _>>()
-    };
     let mut results = vec![Ok(0); lanes];
-    let mut op = |rs: &mut Vec<Receiver<Sha256>>, i: usize| {
-        let mut batch: Vec<(&mut Receiver<Sha256>, Payword)> = rs
-            .iter_mut()
-            .zip(&batch_chains)
-            .filter_map(|(r, (_, _, ws))| ws.get(i).map(|p| (r, *p)))
-            .collect();
-        black_box(Receiver::accept_batch(&mut batch, &mut results));
-    };
-    let st = bench(plan, per_lane, setup, &mut op)?;
-    let (h, s, mc) = count(per_lane, setup, &mut op)?;
-    let per = |x: f64| x / lanes as f64;
-    let st = Stat {
-        ns: per(st.ns),
-        min: per(st.min),
-        max: per(st.max),
-        ..st
-    };
-    out.push(timing(
-        "receiver_accept_batch",
-        Party::Vendor,
-        "payword batch",
-        "Receiver::accept_batch of 64 customers' 1-unit paywords, per payment",
-        st,
-        (per(h), per(s), per(mc)),
-        payment_len,
-        "payword::cost::measure",
-    ));
-    progress.done();
+    t.time(
+        Row {
+            id: "receiver_accept_batch",
+            party: Party::Vendor,
+            system: "payword batch",
+            what: "Receiver::accept_batch of 64 customers' 1-unit paywords, per payment",
+            bytes: payment_len,
+        },
+        Counts::Measured(per_lane),
+        per_lane,
+        || {
+            batch_chains
+                .iter()
+                .map(|(p, a, _)| Receiver::<Sha256>::new(*p, *a).map_err(m("receiver")))
+                .collect::<Result<Vec<_>, _>>()
+        },
+        |rs, i| {
+            let mut batch: Vec<(&mut Receiver<Sha256>, Payword)> = rs
+                .iter_mut()
+                .zip(&batch_chains)
+                .filter_map(|(r, (_, _, ws))| ws.get(i).map(|p| (r, *p)))
+                .collect();
+            black_box(Receiver::accept_batch(&mut batch, &mut results));
+        },
+    )?
+    .per(lanes as f64);
 
     // --- vendor: peers ------------------------------------------------------
     progress.start("time: Ed25519 voucher verify");
@@ -494,30 +568,39 @@ pub fn run(plan: &Plan, lms: &LmsProfile, progress: &Progress) -> Result<Vec<Tim
         .map(|i| Voucher::sign(&customer, channel, i, i))
         .collect();
     let public = customer.verifying_key();
-    let setup = || Ok(VoucherChannel::new(public, channel, u64::MAX));
-    let op = |c: &mut VoucherChannel, i: usize| {
-        if let Some(v) = vouchers.get(i) {
-            let _ = black_box(c.accept(black_box(v)));
-        }
-    };
-    let st = bench(plan, vouchers.len(), setup, op)?;
-    out.push(timing(
-        "voucher_verify",
-        Party::Vendor,
-        "voucher",
-        "accept a signed voucher: checks and one Ed25519 verify_strict",
-        st,
-        (0.0, 1.0, 0.0),
-        Some(peers::VOUCHER_LEN),
-        "by construction (one verification)",
-    ));
-    progress.done();
+    t.time(
+        Row {
+            id: "voucher_verify",
+            party: Party::Vendor,
+            system: "voucher",
+            what: "accept a signed voucher: checks and one Ed25519 verify_strict",
+            bytes: Some(peers::VOUCHER_LEN),
+        },
+        Counts::Known((0.0, 1.0, 0.0), "by construction (one verification)"),
+        vouchers.len(),
+        || Ok(VoucherChannel::new(public, channel, u64::MAX)),
+        |c, i| {
+            if let Some(v) = vouchers.get(i) {
+                let _ = black_box(c.accept(black_box(v)));
+            }
+        },
+    )?;
 
     progress.start("time: LMS verify (hbs-lms)");
     let (lms_fx, _, _) = peers::lms_fixture::<Sha256_256>(lms.sample)?;
     let nsig = lms_fx.signatures.len().max(1);
-    let st = bench(
-        plan,
+    t.time(
+        Row {
+            id: "lms_verify",
+            party: Party::Vendor,
+            system: "lms",
+            what: "hbs-lms verify of one LMS H10/W4 signature",
+            bytes: Some(peers::VOUCHER_BODY_LEN + lms.signature_len),
+        },
+        Counts::Known(
+            (lms.verify_calls, 1.0, 0.0),
+            "CountingLmsHash (sample mean)",
+        ),
         usize::MAX,
         || Ok(()),
         |(), i| {
@@ -531,24 +614,20 @@ pub fn run(plan: &Plan, lms: &LmsProfile, progress: &Progress) -> Result<Vec<Tim
             }
         },
     )?;
-    out.push(timing(
-        "lms_verify",
-        Party::Vendor,
-        "lms",
-        "hbs-lms verify of one LMS H10/W4 signature",
-        st,
-        (lms.verify_calls, 1.0, 0.0),
-        Some(peers::VOUCHER_BODY_LEN + lms.signature_len),
-        "CountingLmsHash (sample mean)",
-    ));
-    progress.done();
 
     progress.start("time: tape-sha256 one step");
     // Independent words, as a vendor's successive payments are (and as
     // `receiver_accept` hashes them): one link each.
     let words: Vec<[u8; 32]> = fx.paywords.iter().map(|p| p.word().to_bytes()).collect();
-    let st = bench(
-        plan,
+    t.time(
+        Row {
+            id: "tape_step_1",
+            party: Party::Vendor,
+            system: "tape-sha256",
+            what: "tape_sha256::hash_chain(word, 1) of distinct words: one link, as a 1-unit check",
+            bytes: Some(32),
+        },
+        Counts::Known((1.0, 0.0, 0.0), "by construction (one link)"),
         words.len(),
         || Ok(()),
         |(), i| {
@@ -557,88 +636,63 @@ pub fn run(plan: &Plan, lms: &LmsProfile, progress: &Progress) -> Result<Vec<Tim
             }
         },
     )?;
-    out.push(timing(
-        "tape_step_1",
-        Party::Vendor,
-        "tape-sha256",
-        "tape_sha256::hash_chain(word, 1) of distinct words: one link, as a 1-unit check",
-        st,
-        (1.0, 0.0, 0.0),
-        Some(32),
-        "by construction (one link)",
-    ));
-    progress.done();
 
     // --- customer -----------------------------------------------------------
     progress.start("time: payword Pebbler::next_payword");
-    let setup = || {
-        Pebbler::<Sha256>::new(&ChainSeed::from_bytes([7; 32]), fx.params)
-            .map_err(|e| LabError::measure("pebbler", e))
-    };
-    let op = |p: &mut Pebbler<Sha256>, _| {
-        black_box(p.next_payword());
-    };
-    let st = bench(plan, len, setup, op)?;
-    let (h, s, mc) = count(len, setup, op)?;
-    out.push(timing(
-        "pebbler_next",
-        Party::Customer,
-        "payword",
-        "Pebbler::next_payword (optimal pebbling), amortized over the chain",
-        st,
-        (h, s, mc),
-        payment_len,
-        "payword::cost::measure",
-    ));
-    progress.done();
+    t.time(
+        Row {
+            id: "pebbler_next",
+            party: Party::Customer,
+            system: "payword",
+            what: "Pebbler::next_payword (optimal pebbling), amortized over the chain",
+            bytes: payment_len,
+        },
+        Counts::Measured(len),
+        len,
+        || Pebbler::<Sha256>::new(&ChainSeed::from_bytes([7; 32]), fx.params).map_err(m("pebbler")),
+        |p, _| {
+            black_box(p.next_payword());
+        },
+    )?;
 
     progress.start("time: payword symmetric customer pay");
     let cs = CustomerSession::open(&fx.request, &fx.keys.0, &fx.ticket.customer, NOW, 0)
-        .map_err(|e| LabError::measure("customer session", e))?;
-    let op = |(): &mut (), i: usize| {
-        if let Some(p) = fx.paywords.get(i) {
-            black_box(cs.pay(fx.request_id, *p));
-        }
-    };
-    let st = bench(plan, len, || Ok(()), op)?;
-    let (h, s, mc) = count(len, || Ok(()), op)?;
-    out.push(timing(
-        "symmetric_customer_pay",
-        Party::Customer,
-        "payword symmetric",
-        "CustomerSession::pay: receipt and MAC of a payword",
-        st,
-        (h, s, mc),
-        sym_len,
-        "payword::cost::measure",
-    ));
-    progress.done();
+        .map_err(m("customer session"))?;
+    t.time(
+        Row {
+            id: "symmetric_customer_pay",
+            party: Party::Customer,
+            system: "payword symmetric",
+            what: "CustomerSession::pay: receipt and MAC of a payword",
+            bytes: sym_len,
+        },
+        Counts::Measured(len),
+        len,
+        || Ok(()),
+        |(), i| {
+            if let Some(p) = fx.paywords.get(i) {
+                black_box(cs.pay(fx.request_id, *p));
+            }
+        },
+    )?;
 
     progress.start("time: Ed25519 voucher sign");
-    let st = bench(
-        plan,
+    t.time(
+        Row {
+            id: "voucher_sign",
+            party: Party::Customer,
+            system: "voucher",
+            what: "sign one voucher (Ed25519)",
+            bytes: Some(peers::VOUCHER_LEN),
+        },
+        Counts::Known((0.0, 1.0, 0.0), "by construction (one signature)"),
         usize::MAX,
         || Ok(()),
         |(), i| {
-            black_box(Voucher::sign(
-                &customer,
-                channel,
-                i as u64 + 1,
-                i as u64 + 1,
-            ));
+            let n = i as u64 + 1;
+            black_box(Voucher::sign(&customer, channel, n, n));
         },
     )?;
-    out.push(timing(
-        "voucher_sign",
-        Party::Customer,
-        "voucher",
-        "sign one voucher (Ed25519)",
-        st,
-        (0.0, 1.0, 0.0),
-        Some(peers::VOUCHER_LEN),
-        "by construction (one signature)",
-    ));
-    progress.done();
 
     progress.start("time: LMS sign (hbs-lms)");
     let leaves = 1usize << peers::LMS_HEIGHT;
@@ -653,147 +707,83 @@ pub fn run(plan: &Plan, lms: &LmsProfile, progress: &Progress) -> Result<Vec<Tim
             .body()
         })
         .collect();
-    let setup = || Ok((lms_fx.fresh_key.clone(), lms_fx.aux.clone()));
-    let st = bench(plan, leaves, setup, |(sk, aux), i| {
-        if let Some(msg) = msgs.get(i) {
-            let mut slice: &mut [u8] = &mut aux[..];
-            let _ = black_box(sk.try_sign_with_aux(black_box(msg), Some(&mut slice)));
-        }
-    })?;
-    out.push(timing(
-        "lms_sign",
-        Party::Customer,
-        "lms",
-        "hbs-lms sign with cached tree (aux data), one leaf",
-        st,
-        (lms.sign_calls, 1.0, 0.0),
-        Some(peers::VOUCHER_BODY_LEN + lms.signature_len),
-        "CountingLmsHash (sample mean)",
-    ));
-    progress.done();
+    t.time(
+        Row {
+            id: "lms_sign",
+            party: Party::Customer,
+            system: "lms",
+            what: "hbs-lms sign with cached tree (aux data), one leaf",
+            bytes: Some(peers::VOUCHER_BODY_LEN + lms.signature_len),
+        },
+        Counts::Known((lms.sign_calls, 1.0, 0.0), "CountingLmsHash (sample mean)"),
+        leaves,
+        || Ok((lms_fx.fresh_key.clone(), lms_fx.aux.clone())),
+        |(sk, aux), i| {
+            if let Some(msg) = msgs.get(i) {
+                let mut slice: &mut [u8] = &mut aux[..];
+                let _ = black_box(sk.try_sign_with_aux(black_box(msg), Some(&mut slice)));
+            }
+        },
+    )?;
 
     // --- chain steps ----------------------------------------------------------
+    // The walks time and count 1,000 steps or links at a time.
     progress.start("time: chain walk, payword");
     let id = ChainId::from_bytes([1; 16]);
-    let st = bench(
-        plan,
+    let word = || Ok(Word::from_bytes([7; 32]));
+    t.time(
+        Row {
+            id: "payword_walk_step",
+            party: Party::Chain,
+            system: "payword",
+            what: "Sha256::chain_walk of 1,000 tweaked steps, per step",
+            bytes: None,
+        },
+        Counts::Measured(1),
         usize::MAX,
-        || Ok(Word::from_bytes([7; 32])),
+        word,
         |w, _| {
             *w = Sha256::chain_walk(&id, 1000, black_box(w), 0);
         },
-    )?;
-    let per = |x: f64| x / 1000.0;
-    let st = Stat {
-        ns: per(st.ns),
-        min: per(st.min),
-        max: per(st.max),
-        ..st
-    };
-    let (h, _, _) = count(
-        1,
-        || Ok(Word::from_bytes([7; 32])),
-        |w, _| {
-            *w = Sha256::chain_walk(&id, 1000, w, 0);
-        },
-    )?;
-    out.push(timing(
-        "payword_walk_step",
-        Party::Chain,
-        "payword",
-        "Sha256::chain_walk of 1,000 tweaked steps, per step",
-        st,
-        (per(h), 0.0, 0.0),
-        None,
-        "payword::cost::measure",
-    ));
-    progress.done();
+    )?
+    .per(1000.0);
 
     progress.start("time: chain walk, tape-sha256");
-    let st = bench(
-        plan,
+    t.time(
+        Row {
+            id: "tape_walk_step",
+            party: Party::Chain,
+            system: "tape-sha256",
+            what: "tape_sha256::hash_chain of 1,000 links, per link",
+            bytes: None,
+        },
+        Counts::Known((1000.0, 0.0, 0.0), "by construction (one link)"),
         usize::MAX,
         || Ok([7u8; 32]),
         |x, _| {
             *x = tape_sha256::hash_chain(black_box(x), 1000);
         },
-    )?;
-    let st = Stat {
-        ns: per(st.ns),
-        min: per(st.min),
-        max: per(st.max),
-        ..st
-    };
-    out.push(timing(
-        "tape_walk_step",
-        Party::Chain,
-        "tape-sha256",
-        "tape_sha256::hash_chain of 1,000 links, per link",
-        st,
-        (1.0, 0.0, 0.0),
-        None,
-        "by construction (one link)",
-    ));
-    progress.done();
+    )?
+    .per(1000.0);
 
     progress.start("time: payword single chain step");
-    let st = bench(
-        plan,
+    t.time(
+        Row {
+            id: "payword_step_1",
+            party: Party::Chain,
+            system: "payword",
+            what: "Sha256::chain_step: one tweaked step",
+            bytes: None,
+        },
+        Counts::Measured(1000),
         usize::MAX,
-        || Ok(Word::from_bytes([7; 32])),
+        word,
         |w, i| {
             *w = Sha256::chain_step(&id, (i as u32 % 1000) + 1, black_box(w));
         },
     )?;
-    let (h, _, _) = count(
-        1000,
-        || Ok(Word::from_bytes([7; 32])),
-        |w, i| {
-            *w = Sha256::chain_step(&id, (i as u32 % 1000) + 1, w);
-        },
-    )?;
-    out.push(timing(
-        "payword_step_1",
-        Party::Chain,
-        "payword",
-        "Sha256::chain_step: one tweaked step",
-        st,
-        (h, 0.0, 0.0),
-        None,
-        "payword::cost::measure",
-    ));
-    progress.done();
 
-    Ok(out)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn timing(
-    id: &'static str,
-    party: Party,
-    system: &'static str,
-    what: &'static str,
-    st: Stat,
-    counts: (f64, f64, f64),
-    bytes: Option<usize>,
-    counted_by: &'static str,
-) -> Timing {
-    Timing {
-        id,
-        party,
-        system,
-        what,
-        ns: st.ns,
-        ns_min: st.min,
-        ns_max: st.max,
-        batches: st.batches,
-        iters: st.iters,
-        hashes: Some(counts.0),
-        signatures: Some(counts.1),
-        macs: Some(counts.2),
-        bytes,
-        counted_by,
-    }
+    Ok(t.rows)
 }
 
 /// The timing with identifier `id`.

@@ -27,6 +27,11 @@ fn lab(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// The command line `line`, split at spaces.
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -180,101 +185,24 @@ fn quick_all_writes_report_csv_and_svg_that_parse() {
 
 #[test]
 fn bad_input_exits_with_code_2_and_a_message() {
-    let cases: &[&[&str]] = &[
-        &[],
-        &["nonsense"],
-        &["all", "--bogus"],
-        &["scheme"],
-        &["scheme", "no-such-scheme"],
-        &[
-            "workload",
-            "--vendors",
-            "0",
-            "--chain-len",
-            "10",
-            "--payments",
-            "1",
-            "--units",
-            "1",
-        ],
-        &[
-            "workload",
-            "--vendors",
-            "x",
-            "--chain-len",
-            "10",
-            "--payments",
-            "1",
-            "--units",
-            "1",
-        ],
-        &[
-            "workload",
-            "--vendors",
-            "-1",
-            "--chain-len",
-            "10",
-            "--payments",
-            "1",
-            "--units",
-            "1",
-        ],
-        &[
-            "workload",
-            "--vendors",
-            "2",
-            "--chain-len",
-            "10",
-            "--payments",
-            "1",
-        ],
-        &[
-            "workload",
-            "--vendors",
-            "2",
-            "--chain-len",
-            "10",
-            "--payments",
-            "1",
-            "--units",
-            "0",
-        ],
-        &[
-            "workload",
-            "--vendors",
-            "100000",
-            "--chain-len",
-            "10",
-            "--payments",
-            "1",
-            "--units",
-            "1",
-        ],
-        &[
-            "workload",
-            "--vendors",
-            "1000",
-            "--chain-len",
-            "16777216",
-            "--payments",
-            "1",
-            "--units",
-            "1",
-        ],
-        &[
-            "workload",
-            "--vendors",
-            "1",
-            "--chain-len",
-            "10",
-            "--payments",
-            "4294967295",
-            "--units",
-            "2",
-        ],
+    let cases = [
+        "",
+        "nonsense",
+        "all --bogus",
+        "scheme",
+        "scheme no-such-scheme",
+        "workload --vendors 0 --chain-len 10 --payments 1 --units 1",
+        "workload --vendors x --chain-len 10 --payments 1 --units 1",
+        "workload --vendors -1 --chain-len 10 --payments 1 --units 1",
+        "workload --vendors 2 --chain-len 10 --payments 1",
+        "workload --vendors 2 --chain-len 10 --payments 1 --units 0",
+        "workload --vendors 100000 --chain-len 10 --payments 1 --units 1",
+        "workload --vendors 1000 --chain-len 16777216 --payments 1 --units 1",
+        "workload --vendors 1 --chain-len 10 --payments 4294967295 --units 2",
     ];
-    for args in cases {
-        let o = lab(args);
+    for line in cases {
+        let args = words(line);
+        let o = lab(&args);
         let err = text(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(!err.trim().is_empty(), "{args:?}: no message");
@@ -288,21 +216,10 @@ fn bad_input_exits_with_code_2_and_a_message() {
 
 #[test]
 fn workload_prints_every_scheme_and_peer() {
-    let o = lab(&[
-        "workload",
-        "--vendors",
-        "2",
-        "--chain-len",
-        "64",
-        "--payments",
-        "5",
-        "--units",
-        "2",
-        "--devices",
-        "2",
-        "--quick",
-        "--no-progress",
-    ]);
+    let o = lab(&words(
+        "workload --vendors 2 --chain-len 64 --payments 5 --units 2 --devices 2 --quick \
+         --no-progress",
+    ));
     let out = text(&o.stdout);
     assert!(o.status.success(), "{out}\n{}", text(&o.stderr));
     assert!(out.contains("k=2 n=64 P=5 U=2 m=2"));
@@ -509,21 +426,11 @@ fn tape_counts_are_the_links_requested() {
 
 #[test]
 fn traversal_counts_equal_the_documented_figures() {
-    // (k, max per payword, total walk hashes) for Pebbler at n = 2^k
-    // (tests/hash_counts.rs), written out.
-    let pebbler: [(u32, u64, u64); 10] = [
-        (1, 1, 1),
-        (2, 1, 2),
-        (3, 2, 6),
-        (4, 2, 18),
-        (5, 3, 50),
-        (6, 3, 130),
-        (7, 4, 322),
-        (8, 4, 770),
-        (9, 5, 1794),
-        (10, 5, 4098),
-    ];
-    for (k, max, total) in pebbler {
+    // Most hashes before one payword and total walk hashes for Pebbler at
+    // n = 2^k, k = 1 ..= 10 (tests/hash_counts.rs), written out.
+    let max_per_payword: [u64; 10] = [1, 1, 2, 2, 3, 3, 4, 4, 5, 5];
+    let walk_hashes: [u64; 10] = [1, 2, 6, 18, 50, 130, 322, 770, 1794, 4098];
+    for ((k, max), total) in (1u32..).zip(max_per_payword).zip(walk_hashes) {
         let n = 1u32 << k;
         let r = traversal::measure(Strategy::Pebbler, n, 1).unwrap();
         assert_eq!((r.max_per_payword, r.walk_hashes), (max, total), "k={k}");

@@ -448,10 +448,12 @@ impl<S: Store> Broker<S> {
     ///
     /// # Cost
     ///
-    /// Two signature verifications, one read and one commit of the store,
-    /// and the chain steps from the recorded paywords to the claimed ones:
-    /// at most the broker's budget, checked before hashing. A duplicate or
-    /// older claim costs no hash.
+    /// The field checks (broker, vendor, time, payment names the
+    /// commitment, overflow) first, at no public-key cost; then two signature
+    /// verifications, one read and one commit of the store, and the chain
+    /// steps from the recorded paywords to the claimed ones: at most the
+    /// broker's budget, checked before hashing. A duplicate or older claim
+    /// costs no hash.
     ///
     /// # Errors
     ///
@@ -757,7 +759,8 @@ fn plan_plain(
     if certificate.fields().broker != id {
         return Err(RedeemError::WrongBroker);
     }
-    check_signed(key, certificate, commitment)?;
+    // The cheap checks first (no public-key operation for a claim that
+    // fails them), then the two signatures.
     let mf = commitment.fields();
     if mf.vendor != *vendor {
         return Err(SessionError::WrongVendor.into());
@@ -771,6 +774,7 @@ fn plan_plain(
         .capacity()
         .checked_mul(mf.unit_value)
         .ok_or(SessionError::Overflow)?;
+    check_signed(key, certificate, commitment)?;
     let mut evidence = alloc::vec![EVIDENCE_PLAIN];
     evidence.extend_from_slice(&commitment.to_bytes());
     Ok(Plan {

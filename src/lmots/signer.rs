@@ -64,6 +64,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -408,7 +409,8 @@ pub struct LmsSigningKey {
     params: LmsParams,
     ots: LmotsParams,
     id: [u8; ID_LEN],
-    seed: [u8; N],
+    /// On the heap, so that moving the key copies a pointer, never the seed.
+    seed: Box<[u8; N]>,
     /// The next leaf to sign with.
     next: u32,
     /// Leaves below this bound are covered by the last saved state.
@@ -421,7 +423,7 @@ pub struct LmsSigningKey {
 
 impl Drop for LmsSigningKey {
     fn drop(&mut self) {
-        self.seed.zeroize();
+        self.seed.as_mut().zeroize();
     }
 }
 
@@ -593,7 +595,7 @@ impl LmsSigningKey {
             params,
             ots,
             id,
-            seed: *seed,
+            seed: Box::new(*seed),
             next,
             saved: next,
             reserve: 0,
@@ -674,7 +676,7 @@ impl LmsSigningKey {
         bytes[2..6].copy_from_slice(&self.params.typecode().to_be_bytes());
         bytes[6..10].copy_from_slice(&self.ots.typecode().to_be_bytes());
         bytes[10..26].copy_from_slice(&self.id);
-        bytes[26..58].copy_from_slice(&self.seed);
+        bytes[26..58].copy_from_slice(self.seed.as_ref());
         bytes[58..62].copy_from_slice(&next.min(self.params.leaves()).to_be_bytes());
         LmsKeyState { bytes }
     }
@@ -728,13 +730,13 @@ impl LmsSigningKey {
             &qb,
             &RANDOMIZER_I.to_be_bytes(),
             &[SEED_DERIVE_J],
-            &self.seed,
+            self.seed.as_ref(),
         ]);
         let ots_len = self.ots.signature_len();
         let (head, rest) = out.split_at_mut(4);
         head.copy_from_slice(&qb);
         let (ots_out, rest) = rest.split_at_mut(ots_len);
-        LmotsPrivateKey::from_seed(self.ots, self.id, q, &self.seed)
+        LmotsPrivateKey::from_seed(self.ots, self.id, q, self.seed.as_ref())
             .sign_with_randomizer(c, message)
             .encode_into(ots_out)
             .map_err(|_| LmsSignError::BufferTooSmall { needed: len })?;

@@ -490,7 +490,7 @@ impl DeviceClaim {
         if certificate.fields().broker != *broker.0 {
             return Err(MultiError::WrongBroker);
         }
-        let domain_id = check_chain(broker.1, certificate, domain, commitment)?;
+        // The field checks first, then the three signatures.
         let f = commitment.fields();
         if f.vendor != *vendor {
             return Err(MultiError::WrongVendor);
@@ -504,6 +504,7 @@ impl DeviceClaim {
             .capacity()
             .checked_mul(f.unit_value)
             .ok_or(MultiError::Overflow)?;
+        let domain_id = check_chain(broker.1, certificate, domain, commitment)?;
         let df = domain.fields();
         let mut evidence = alloc::vec![EVIDENCE_DEVICE];
         evidence.extend_from_slice(&domain.to_bytes());

@@ -459,9 +459,7 @@ impl GrantClaim {
         if certificate.fields().broker != *broker.0 {
             return Err(MultiError::WrongBroker);
         }
-        commitment.check_under(broker.1, certificate)?;
-        let shared_id = commitment.digest();
-        grant.check_against(certificate, commitment, &shared_id)?;
+        // The field checks first, then the three signatures.
         let g = grant.fields();
         if g.vendor != *vendor {
             return Err(MultiError::WrongVendor);
@@ -474,6 +472,9 @@ impl GrantClaim {
         u64::from(sf.params.length())
             .checked_mul(sf.unit_value)
             .ok_or(MultiError::Overflow)?;
+        commitment.check_under(broker.1, certificate)?;
+        let shared_id = commitment.digest();
+        grant.check_against(certificate, commitment, &shared_id)?;
         let id = grant.digest();
         let mut evidence = alloc::vec![EVIDENCE_GRANT];
         evidence.extend_from_slice(&commitment.to_bytes());

@@ -56,8 +56,9 @@ impl LeafClaim {
         if certificate.fields().broker != *broker.0 {
             return Err(MultiError::WrongBroker);
         }
+        // The field checks and the path (1 + d hashes) first, then the two
+        // signatures.
         let root = &opening.commitment;
-        root.check_under(broker.1, certificate)?;
         let rf = root.fields();
         let leaf = &opening.leaf;
         if leaf.vendor != *vendor {
@@ -75,6 +76,7 @@ impl LeafClaim {
             .capacity()
             .checked_mul(leaf.unit_value)
             .ok_or(MultiError::Overflow)?;
+        root.check_under(broker.1, certificate)?;
         let mut evidence = alloc::vec![EVIDENCE_LEAF];
         evidence.extend_from_slice(&opening.to_bytes());
         Ok(Plan {
