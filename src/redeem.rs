@@ -1,12 +1,20 @@
 //! One interface over every vendor session and every claim.
 //!
 //! Each commitment scheme has its own session ([`Session`],
-//! [`LeafSession`](crate::tree::LeafSession),
-//! [`GrantSession`](crate::grant::GrantSession),
-//! [`DeviceSession`](crate::domain::DeviceSession)) and its own claim and
+//! [`LeafSession`], [`GrantSession`], [`DeviceSession`]) and its own claim and
 //! broker method. [`VendorSession`] and [`Claim`] let code that does not care
 //! which scheme it serves — a vendor front end, a benchmark, the research
 //! lab — take payments, claim and redeem through one set of calls.
+//!
+//! The public-key schemes only: symmetric sessions
+//! ([`symmetric`](crate::symmetric)) take a request id with each payment
+//! and are redeemed by their own broker; a reservation is not a session.
+//! The three traits are sealed (implemented by this crate's types only), so
+//! they can grow without breaking anyone.
+
+mod sealed {
+    pub trait Sealed {}
+}
 
 use crate::broker::{Broker, RedeemError, Redemption};
 use crate::fraud::MultiRedemption;
@@ -26,39 +34,39 @@ use crate::wire::Encode;
 /// # Examples
 ///
 /// See [`Claim`].
-pub trait Redeemed {
+pub trait Redeemed: sealed::Sealed {
     /// Value newly owed to the vendor (0 for a duplicate or older claim).
     fn owed(&self) -> u64;
     /// Units paid under the claimed debt(s) in total, after this claim.
     fn units(&self) -> u64;
+    /// Whether the claim revealed customer fraud or an overspent credit
+    /// limit; the proof is in the concrete answer
+    /// ([`Redemption::overspent`], [`MultiRedemption::fraud`],
+    /// [`CascadeRedemption::over_limit`]).
+    fn fraud_found(&self) -> bool;
 }
 
-impl Redeemed for Redemption {
-    fn owed(&self) -> u64 {
-        self.owed
-    }
-    fn units(&self) -> u64 {
-        self.units
-    }
+macro_rules! redeemed {
+    ($t:ty, |$r:ident| $fraud:expr) => {
+        impl sealed::Sealed for $t {}
+        impl Redeemed for $t {
+            fn owed(&self) -> u64 {
+                self.owed
+            }
+            fn units(&self) -> u64 {
+                self.units
+            }
+            fn fraud_found(&self) -> bool {
+                let $r = self;
+                $fraud
+            }
+        }
+    };
 }
 
-impl Redeemed for MultiRedemption {
-    fn owed(&self) -> u64 {
-        self.owed
-    }
-    fn units(&self) -> u64 {
-        self.units
-    }
-}
-
-impl Redeemed for CascadeRedemption {
-    fn owed(&self) -> u64 {
-        self.owed
-    }
-    fn units(&self) -> u64 {
-        self.units
-    }
-}
+redeemed!(Redemption, |r| r.overspent.is_some());
+redeemed!(MultiRedemption, |r| r.fraud.is_some());
+redeemed!(CascadeRedemption, |r| r.over_limit);
 
 /// A claim a vendor presents to the broker: it knows which of the broker's
 /// redemption methods takes it.
@@ -105,11 +113,11 @@ impl Redeemed for CascadeRedemption {
 /// assert_eq!(session.units_paid(), 5);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub trait Claim: Encode {
+pub trait Claim: Encode + sealed::Sealed {
     /// The broker's answer.
     type Redemption: Redeemed;
     /// Why the broker refuses the claim.
-    type Error: core::error::Error;
+    type Error: core::error::Error + Send + Sync + 'static;
 
     /// Redeems the claim with `broker`, presented by `vendor` at `now` (the
     /// broker method of the claim's scheme, with its costs and errors).
@@ -127,6 +135,7 @@ pub trait Claim: Encode {
 
 macro_rules! claim {
     ($claim:ty, $method:ident, $redemption:ty, $error:ty) => {
+        impl sealed::Sealed for $claim {}
         impl Claim for $claim {
             type Redemption = $redemption;
             type Error = $error;
@@ -157,18 +166,18 @@ claim!(
 /// A vendor's session with one customer, whatever the commitment scheme:
 /// it takes payments and makes the claim the broker redeems.
 ///
-/// A [`Session`] with renewal links is claimed with
-/// [`Session::cascade`] (a [`CascadeClaim`]); its [`VendorSession::claim`] is
-/// the claim of the first chain only.
+/// A [`Session`] that accepted renewal links is claimed with
+/// [`Session::cascade`] (a [`CascadeClaim`]): its [`VendorSession::claim`] is
+/// then `None` rather than the claim of the first chain only.
 ///
 /// # Examples
 ///
 /// See [`Claim`].
-pub trait VendorSession {
+pub trait VendorSession: sealed::Sealed {
     /// The claim this session makes.
     type Claim: Claim;
     /// Why a payment is refused.
-    type Error: core::error::Error;
+    type Error: core::error::Error + Send + Sync + 'static;
 
     /// The digest payments to this session name.
     fn id(&self) -> &Digest;
@@ -184,12 +193,13 @@ pub trait VendorSession {
     fn units_paid(&self) -> u64;
 
     /// The claim for everything paid so far (`None` before the first
-    /// payment).
+    /// payment, and for a renewed [`Session`]: see the trait docs).
     fn claim(&self) -> Option<Self::Claim>;
 }
 
 macro_rules! vendor_session {
-    ($session:ty, $id:ident, $claim:ty, $error:ty) => {
+    ($session:ty, $id:ident, $claim:ty, $error:ty, |$s:ident| $claimed:expr) => {
+        impl sealed::Sealed for $session {}
         impl VendorSession for $session {
             type Claim = $claim;
             type Error = $error;
@@ -204,13 +214,31 @@ macro_rules! vendor_session {
                 <$session>::units_paid(self)
             }
             fn claim(&self) -> Option<$claim> {
-                <$session>::claim(self)
+                let $s = self;
+                $claimed
             }
         }
     };
 }
 
-vendor_session!(Session, commitment_digest, RedemptionClaim, SessionError);
-vendor_session!(LeafSession, leaf_id, LeafClaim, MultiError);
-vendor_session!(GrantSession, grant_id, GrantClaim, MultiError);
-vendor_session!(DeviceSession, commitment_digest, DeviceClaim, MultiError);
+vendor_session!(
+    Session,
+    commitment_digest,
+    RedemptionClaim,
+    SessionError,
+    |s| {
+        // A renewed session's payments span several chains: only its cascade
+        // claims them all.
+        if s.generation() == 0 { s.claim() } else { None }
+    }
+);
+vendor_session!(LeafSession, leaf_id, LeafClaim, MultiError, |s| s.claim());
+vendor_session!(GrantSession, grant_id, GrantClaim, MultiError, |s| s
+    .claim());
+vendor_session!(
+    DeviceSession,
+    commitment_digest,
+    DeviceClaim,
+    MultiError,
+    |s| s.claim()
+);

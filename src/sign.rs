@@ -963,9 +963,11 @@ impl<S: crate::lmots::signer::LmsStateStore> SharedLmsSigner<S> {
         }
     }
 
-    /// Locks the signer for this thread; `None` if this thread already holds
-    /// it (a reentrant call from the store) or the lock is poisoned.
-    fn enter(&self) -> Option<Held<'_, S>> {
+    /// Locks the signer for this thread: `Busy` if this thread already holds
+    /// it (a reentrant call from the store), `Poisoned` if a thread panicked
+    /// while holding it.
+    fn enter<E>(&self) -> Result<Held<'_, S>, crate::lmots::signer::LmsSignError<E>> {
+        use crate::lmots::signer::LmsSignError;
         let me = std::thread::current().id();
         let holder = || {
             self.holder
@@ -973,11 +975,11 @@ impl<S: crate::lmots::signer::LmsStateStore> SharedLmsSigner<S> {
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         };
         if *holder() == Some(me) {
-            return None;
+            return Err(LmsSignError::Busy);
         }
-        let signer = self.inner.lock().ok()?;
+        let signer = self.inner.lock().map_err(|_| LmsSignError::Poisoned)?;
         *holder() = Some(me);
-        Some(Held {
+        Ok(Held {
             signer,
             holder: &self.holder,
         })
@@ -988,25 +990,25 @@ impl<S: crate::lmots::signer::LmsStateStore> SharedLmsSigner<S> {
     /// panicked while signing.
     #[must_use]
     pub fn remaining(&self) -> Option<u32> {
-        self.enter().map(|h| h.signer.remaining())
+        self.enter::<S::Error>().ok().map(|h| h.signer.remaining())
     }
 
     /// [`LmsSigner::sign_typed`] under the lock.
     ///
     /// # Errors
     ///
-    /// As [`LmsSigner::sign_typed`]; [`Busy`](crate::lmots::signer::LmsSignError::Busy)
-    /// if a thread panicked while signing (the lock is poisoned: the key's
-    /// state is not trusted any more), or if the store calls back into this
-    /// signer while it signs (instead of a deadlock).
+    /// As [`LmsSigner::sign_typed`];
+    /// [`Busy`](crate::lmots::signer::LmsSignError::Busy) if the store calls
+    /// back into this signer while it signs (instead of a deadlock; a store
+    /// that waits for *another* thread that signs with this signer still
+    /// deadlocks); [`Poisoned`](crate::lmots::signer::LmsSignError::Poisoned)
+    /// if a thread panicked while signing (the key's state is not trusted any
+    /// more).
     pub fn sign_typed(
         &self,
         digest: &Digest,
     ) -> Result<Signature, crate::lmots::signer::LmsSignError<S::Error>> {
-        self.enter()
-            .ok_or(crate::lmots::signer::LmsSignError::Busy)?
-            .signer
-            .sign_typed(digest)
+        self.enter()?.signer.sign_typed(digest)
     }
 }
 
@@ -1114,10 +1116,10 @@ impl<F: SignedFields> Signed<F> {
     /// [`SignError::Signer`] if the signer fails.
     pub fn sign<S: MessageSigner + ?Sized>(fields: F, signer: &S) -> Result<Self, SignError> {
         check_fields(&fields)?;
-        crate::cost::on_signed();
         let signature = signer
             .sign_digest(&Self::digest_of(&fields))
             .map_err(|_| SignError::Signer)?;
+        crate::cost::on_signed();
         Ok(Self { fields, signature })
     }
 

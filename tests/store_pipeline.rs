@@ -319,3 +319,30 @@ fn two_brokers_on_one_store_credit_every_payword_once() {
     let mut b = broker_on(&w, Arc::clone(&shared));
     assert_eq!(b.credited(&w.cert.digest()).unwrap(), value);
 }
+
+/// `redeem`'s one interface: every claim kind redeems through
+/// `Claim::redeem_with`, and a renewed session's `VendorSession::claim` is
+/// `None` (its cascade claims every chain; the first chain's claim alone
+/// would under-claim).
+#[test]
+fn one_interface_redeems_every_claim_kind() {
+    use payword::redeem::{Claim, Redeemed, VendorSession};
+    fn redeem<C: Claim>(b: &mut Broker, c: C, w: &World) -> (u64, u64, bool) {
+        let r = c.redeem_with(b, &w.vendor, NOW).unwrap();
+        (r.units(), r.owed(), r.fraud_found())
+    }
+    let w = world(1 << 40);
+    let mut b = broker(&w);
+    let session = cascade_session(&w, 31, 1, 25);
+    assert!(session.generation() > 0);
+    assert!(VendorSession::claim(&session).is_none());
+    let cascade = session.cascade().unwrap();
+    assert_eq!(redeem(&mut b, cascade, &w), (25, 25, false));
+    assert_eq!(redeem(&mut b, plain(&w, 32, 2, 7), &w), (7, 14, false));
+    assert_eq!(redeem(&mut b, leaf(&w, 33, 50, 8), &w), (8, 8, false));
+    assert_eq!(redeem(&mut b, grant(&w, 34, 9), &w), (9, 9, false));
+    let device = device(&w, 35, 1000, 1000, 10);
+    assert_eq!(redeem(&mut b, device, &w), (10, 10, false));
+    // A duplicate owes nothing.
+    assert_eq!(redeem(&mut b, plain(&w, 32, 2, 7), &w), (7, 0, false));
+}

@@ -93,8 +93,8 @@ fn model_is_exact_on_larger_workloads() {
             },
             8,
         ),
-        // 350 units on chains of 64: only renewal (5 links per vendor) and
-        // the purse (7 = 7 ones) pay it.
+        // 350 units on chains of 64: only renewal pays it (5 links per
+        // vendor); the purse of one denomination (7 = 7 ones) runs out.
         (
             Workload {
                 vendors: 2,

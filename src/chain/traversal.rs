@@ -153,7 +153,10 @@ struct Job {
 /// padding) are consumed at construction. The bounds are then `k` words and
 /// `⌈k/2⌉` hashes per payword with `k = ⌈log2 n⌉`, and construction costs
 /// `n + 1` hashes for the sweep plus at most `⌈k/2⌉·(2^k − n)` for the skipped
-/// rounds (in practice far less, since padding steps are free).
+/// rounds. In practice the skipped rounds cost about one hash each: just past
+/// a power of two the construction costs about `2n` (`n = 2^23 + 1`: 16,777,239
+/// hashes with the first payword, by [`cost::model`](crate::cost::model)), so
+/// prefer `n = 2^k`.
 ///
 /// **Persistence.** [`Pebbler::encode`] writes the whole state (with the
 /// number of paywords emitted), [`Pebbler::decode`] restores it; the restored
@@ -309,7 +312,6 @@ impl<H: TweakableHash> Pebbler<H> {
     /// Chain steps the schedule has made since this pebbler was built or
     /// decoded (the construction's `n` steps and seed expansion not
     /// included).
-    #[cfg_attr(not(feature = "protocol"), allow(dead_code))]
     pub(crate) const fn schedule_steps(&self) -> u64 {
         self.steps
     }

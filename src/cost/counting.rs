@@ -80,6 +80,14 @@ std::thread_local! {
     };
 }
 
+std::thread_local! {
+    /// What [`Counting`] wrappers computed: separate from the `count`
+    /// tally, so a `Counting` measure means the same whatever features the
+    /// build unifies.
+    static WRAPPED: Cell<HashCount> = const { Cell::new(HashCount { chain_steps: 0, words: 0, parts: 0 }) };
+}
+
+#[cfg_attr(not(feature = "count"), allow(dead_code))]
 pub(super) fn bump(f: impl FnOnce(&mut Tally)) {
     TALLY.with(|c| {
         let mut v = c.get();
@@ -95,6 +103,13 @@ pub(super) fn bump(f: impl FnOnce(&mut Tally)) {
 /// sees the hashes of sessions and brokers, which pick [`Sha256`](crate::Sha256)
 /// or [`Blake3`](crate::Blake3) at run time). The counters cost a
 /// thread-local increment per call.
+///
+/// Not counted as hashes: message digests (one per signed object; they go
+/// with its signature), the compressions inside an HMAC (one MAC each) or
+/// an LMS / LM-OTS signature (one signature each), the wallet state's
+/// checksums. Work done on other threads is not seen (for example
+/// [`Broker::redeem_batch`](crate::Broker::redeem_batch) with the feature
+/// `rayon`): measure on one thread.
 ///
 /// # Examples
 ///
@@ -124,9 +139,9 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Tally) {
 
 /// `H`, counting its calls on the current thread.
 ///
-/// With the feature `count`, `H` itself counts, and `Counting<H>` adds
-/// nothing (it is then the same as `H`); without it, only `Counting<H>`'s
-/// calls are counted.
+/// `Counting<H>` counts its own calls only, in counters of its own: with
+/// the feature `count` (which counts every hash at its source, see
+/// `cost::measure`) a `Counting` measure is unchanged.
 ///
 /// # Examples
 ///
@@ -142,15 +157,15 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Tally) {
 pub struct Counting<H>(PhantomData<H>);
 
 impl<H: TweakableHash> Counting<H> {
-    /// Sets this thread's counters (all of them) to zero.
+    /// Sets this thread's `Counting` counters to zero.
     pub fn reset() {
-        TALLY.with(|c| c.set(Tally::default()));
+        WRAPPED.with(|c| c.set(HashCount::default()));
     }
 
-    /// This thread's hash counters.
+    /// The hashes `Counting` wrappers computed on this thread.
     #[must_use]
     pub fn get() -> HashCount {
-        TALLY.with(Cell::get).hashes
+        WRAPPED.with(Cell::get)
     }
 
     /// Runs `f` and returns its result with the hashes it made on this thread.
@@ -161,13 +176,13 @@ impl<H: TweakableHash> Counting<H> {
     }
 }
 
-#[cfg(not(feature = "count"))]
 fn wrap_bump(f: impl FnOnce(&mut HashCount)) {
-    bump(|t| f(&mut t.hashes));
+    WRAPPED.with(|c| {
+        let mut v = c.get();
+        f(&mut v);
+        c.set(v);
+    });
 }
-
-#[cfg(feature = "count")]
-fn wrap_bump(_: impl FnOnce(&mut HashCount)) {}
 
 impl<H: TweakableHash> sealed::Sealed for Counting<H> {}
 

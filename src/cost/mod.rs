@@ -9,7 +9,7 @@
 //!   [`PublicKey::verify`](crate::PublicKey::verify), the LM-OTS renewal
 //!   links, the symmetric sessions' HMACs and AEAD), so the sessions and the
 //!   broker, which pick their hash at run time from a commitment, are counted
-//!   too: see [`measure`].
+//!   too: see `measure` (feature `count`).
 //! - [`model`] (always available, `no_std`) gives the exact per-party costs of
 //!   every scheme for a workload; the lab member's tests run the real protocol
 //!   under `count` and assert equality.

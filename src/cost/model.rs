@@ -157,10 +157,11 @@ impl Workload {
     }
 }
 
-/// The most paywords the model replays the pebbling schedule for in one
-/// call (per distinct chain set); larger workloads are
-/// [`ModelError::TooLarge`].
-pub const MAX_REPLAY: u64 = 1 << 28;
+/// The most pebbling-schedule outputs the model replays in one call: the
+/// paywords spent on each distinct chain plus its padding
+/// (`2^⌈log2 n⌉ − n`, replayed when the chain is built). About a second of
+/// work in a release build; larger workloads are [`ModelError::TooLarge`].
+pub const MAX_REPLAY: u64 = 1 << 23;
 
 /// The most vendors a workload may have (the Merkle tree's leaf limit).
 pub const MAX_VENDORS: u32 = 1 << 16;
@@ -249,8 +250,20 @@ pub enum ModelError {
         /// The limit.
         max: u32,
     },
-    /// The workload spends more than [`MAX_REPLAY`] paywords per chain
-    /// set: evaluating it would take too long.
+    /// A domain account holds at most `max` devices.
+    TooManyDevices {
+        /// The limit.
+        max: u32,
+    },
+    /// A purse has at most `max` denominations: payments of more than `max`
+    /// decimal digits cannot be paid from one.
+    TooManyDenominations {
+        /// The limit.
+        max: u32,
+    },
+    /// Evaluating the workload would replay more than [`MAX_REPLAY`]
+    /// pebbling-schedule outputs (paywords spent plus each chain's padding):
+    /// it would take too long.
     TooLarge,
 }
 
@@ -267,7 +280,14 @@ impl fmt::Display for ModelError {
             Self::TooManyVendors { max } => {
                 write!(f, "the scheme allows at most {max} vendors per certificate")
             }
-            Self::TooLarge => write!(f, "more than {MAX_REPLAY} paywords to replay"),
+            Self::TooManyDevices { max } => write!(f, "a domain holds at most {max} devices"),
+            Self::TooManyDenominations { max } => {
+                write!(f, "a purse has at most {max} denominations")
+            }
+            Self::TooLarge => write!(
+                f,
+                "more than {MAX_REPLAY} pebbling-schedule outputs to replay"
+            ),
         }
     }
 }
@@ -358,6 +378,13 @@ fn pebbler_hashes(n: u32, steps: impl IntoIterator<Item = u32>) -> Result<u64, M
         .checked_add(1)
         .and_then(|h| h.checked_add(p.schedule_steps()))
         .ok_or(ModelError::Overflow)
+}
+
+/// The schedule outputs a [`Pebbler`] of length `n` consumes when built:
+/// `2^⌈log2 n⌉ − n`.
+fn padding(n: u32) -> u64 {
+    let k = u32::BITS - n.saturating_sub(1).leading_zeros();
+    (1u64 << k) - u64::from(n)
 }
 
 /// Words a [`Pebbler`] of length `n` keeps.
@@ -492,14 +519,16 @@ fn certified() -> (Row, Row) {
 /// - payments go one vendor after another, one message each;
 /// - each vendor redeems once at the end (one claim, one round trip).
 ///
-/// Evaluating the model replays each distinct chain's pebbling schedule:
-/// `O(units per vendor · log n)` work, no allocation, no hashing.
+/// Evaluating the model replays each distinct chain's pebbling schedule
+/// (its padding and the paywords spent, at most [`MAX_REPLAY`] outputs): no
+/// allocation, no hashing.
 ///
 /// # Errors
 ///
 /// [`ModelError::Empty`] for an empty workload (or more than
-/// [`MAX_VENDORS`] vendors, or more than 16 devices for
-/// [`Scheme::Domain`]), [`ModelError::ChainTooShort`] when the chains
+/// [`MAX_VENDORS`] vendors), [`ModelError::TooManyDevices`] (more than 16
+/// for [`Scheme::Domain`]), [`ModelError::TooManyDenominations`] (a
+/// [`Scheme::Purse`] payment of more than 8 digits), [`ModelError::ChainTooShort`] when the chains
 /// cannot pay the workload (for [`Scheme::Renewal`], when it would need
 /// more than 128 renewals), [`ModelError::TooManyVendors`] (past the
 /// broker's per-certificate limits: 4,096 debts, 1,024 members of a tree,
@@ -549,7 +578,18 @@ pub fn model(scheme: Scheme, workload: &Workload) -> Result<Costs, ModelError> {
             length: n,
         });
     }
-    if on_one_chain.max(per_vendor) > MAX_REPLAY {
+    // The schedule outputs the model replays: a chain's padding
+    // (`2^⌈log2 n⌉ − n`, consumed when a pebbler is built) and its outputs,
+    // for each distinct chain (vendors share theirs; a purse has `m`; a
+    // renewal cascade a full chain and the last one).
+    let outputs = C::v(padding(n)).add(per_vendor.min(n.into()));
+    let replay = match scheme {
+        Scheme::Grants => C::v(padding(n)).add(on_one_chain),
+        Scheme::Purse => outputs.mul(u64::from(purse_denominations(w.units))),
+        Scheme::Renewal => outputs.mul(2u64),
+        _ => outputs,
+    };
+    if replay.get()? > MAX_REPLAY {
         return Err(ModelError::TooLarge);
     }
     // The broker's per-certificate limits: debts (one per chain), group
@@ -654,7 +694,7 @@ pub fn model(scheme: Scheme, workload: &Workload) -> Result<Costs, ModelError> {
         }
         Scheme::Domain => {
             if w.devices > 16 {
-                return Err(ModelError::Empty);
+                return Err(ModelError::TooManyDevices { max: 16 });
             }
             let domain = 148 + 33 * u64::from(w.devices);
             let mut once = c0;
@@ -718,9 +758,8 @@ fn purse(w: &Workload, c0: Row, b0: Row) -> Result<Rows, ModelError> {
     let n = w.chain_len;
     let m = purse_denominations(w.units);
     if usize::from(m) > crate::verify::MAX_DENOMINATIONS {
-        return Err(ModelError::ChainTooShort {
-            needed: w.units.into(),
-            length: n,
+        return Err(ModelError::TooManyDenominations {
+            max: crate::verify::MAX_DENOMINATIONS as u32,
         });
     }
     let params = ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([0; 16]), n.into())
@@ -840,12 +879,13 @@ fn renewal(w: &Workload, c0: Row, b0: Row) -> Result<Rows, ModelError> {
             length: w.chain_len,
         });
     }
-    // Chain g pays units (g·n, min((g+1)·n, total)], one payword at a time.
-    let mut hashes = C::v(0);
-    for g in 0..=renewals {
-        let paid = (total - g * n).min(n);
-        let paid = u32::try_from(paid).map_err(|_| ModelError::Overflow)?;
-        hashes = hashes.add(pebbler_hashes(w.chain_len, (0..paid).map(|_| 1))?);
+    // Chain g pays units (g·n, min((g+1)·n, total)], one payword at a time:
+    // every chain but the last is spent whole (one replay serves them all).
+    let last = u32::try_from(total - renewals * n).map_err(|_| ModelError::Overflow)?;
+    let mut hashes = C::v(pebbler_hashes(w.chain_len, (0..last).map(|_| 1))?);
+    if renewals > 0 {
+        let whole = pebbler_hashes(w.chain_len, (0..w.chain_len).map(|_| 1))?;
+        hashes = hashes.add(C::v(whole).mul(renewals));
     }
     // The one-time key's derivation when the wallet is made; per link five
     // derivations: the next seed and chain id, the next one-time key, the
@@ -918,8 +958,15 @@ mod tests {
             devices: 17,
             ..w(1, 10, 1, 1)
         };
-        assert_eq!(model(Scheme::Domain, &many), Err(ModelError::Empty));
+        assert_eq!(
+            model(Scheme::Domain, &many),
+            Err(ModelError::TooManyDevices { max: 16 })
+        );
         assert!(model(Scheme::Plain, &many).is_ok());
+        assert_eq!(
+            model(Scheme::Purse, &w(1, 10, 1, 999_999_999)),
+            Err(ModelError::TooManyDenominations { max: 8 })
+        );
     }
 
     #[test]
@@ -935,6 +982,18 @@ mod tests {
             let c = model(s, &long).unwrap();
             assert!(c.customer.hashes > u64::from(u32::MAX), "{s}");
         }
+        // A chain just past a power of two: its padding alone is 2^31 − 1
+        // schedule outputs, refused before anything is replayed.
+        let padded = w(1, (1 << 31) + 1, 1, 1);
+        for s in Scheme::ALL {
+            assert_eq!(model(s, &padded), Err(ModelError::TooLarge), "{s}");
+        }
+        // At the budget, answered.
+        assert!(model(Scheme::Plain, &w(1, 1 << 23, 1 << 10, 1 << 13)).is_ok());
+        assert_eq!(
+            model(Scheme::Plain, &w(1, (1 << 23) + 1, 2, 1)),
+            Err(ModelError::TooLarge)
+        );
         let wide = w(MAX_VENDORS, u32::MAX, 1, 1);
         assert!(model(Scheme::Symmetric, &wide).is_ok());
         assert_eq!(

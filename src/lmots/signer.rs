@@ -198,6 +198,11 @@ pub enum LmsSignError<E> {
     /// The signer was asked to sign while it was signing (its store called
     /// back into it): nothing was signed.
     Busy,
+    /// A thread panicked while signing with a shared signer
+    /// ([`SharedLmsSigner`](crate::SharedLmsSigner)): the key's state is not
+    /// trusted any more and the signer refuses to sign, for good. Resume the
+    /// key from its store.
+    Poisoned,
     /// The output buffer is shorter than the signature.
     BufferTooSmall {
         /// The signature's length.
@@ -214,6 +219,9 @@ impl<E: fmt::Display> fmt::Display for LmsSignError<E> {
                 write!(f, "signature needs {needed} bytes of output")
             }
             Self::Busy => f.write_str("the signer is already signing"),
+            Self::Poisoned => {
+                f.write_str("a thread panicked while signing: the signer is poisoned")
+            }
         }
     }
 }
@@ -595,7 +603,12 @@ impl LmsSigningKey {
             params,
             ots,
             id,
-            seed: Box::new(*seed),
+            seed: {
+                // Allocated zeroed and filled in place: no stack copy.
+                let mut b = Box::new([0u8; N]);
+                b.copy_from_slice(seed);
+                b
+            },
             next,
             saved: next,
             reserve: 0,

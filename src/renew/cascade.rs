@@ -243,7 +243,8 @@ impl<S: Store> Broker<S> {
     /// # Cost
     ///
     /// Checked in this order, each bound before the work: the cascade
-    /// length (at most [`MAX_CASCADE`]); two Ed25519 verifications; per
+    /// length (at most [`MAX_CASCADE`]); the vendor and the commitment's
+    /// time window; two signature verifications; per
     /// link a 164-byte digest and one LM-OTS verification (at most 1005
     /// chain steps); one read of the store; the fork check; the payword
     /// steps against the broker's claim budget (before any payword
@@ -311,7 +312,7 @@ impl<S: Store> Broker<S> {
         if certificate.fields().broker != self.id {
             return Err(RedeemError::WrongBroker.into());
         }
-        check_signed(&self.key, certificate, commitment).map_err(RedeemError::from)?;
+        // The field checks first, then the two signatures.
         let mf = commitment.fields();
         if mf.vendor != *vendor {
             return Err(RedeemError::from(SessionError::WrongVendor).into());
@@ -322,6 +323,7 @@ impl<S: Store> Broker<S> {
             expires: mf.expires,
         };
         check_time(window).map_err(RedeemError::from)?;
+        check_signed(&self.key, certificate, commitment).map_err(RedeemError::from)?;
         let cdigest = commitment.digest();
         let CommittedChain::Single { params, anchor } = mf.chain else {
             if links == 0 {
