@@ -20,103 +20,38 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use ed25519_dalek::SigningKey;
 use payword::{
-    Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CommittedChain, CustomerId, Digest, Encode, HashAlg, MemoryStore,
-    MessageSigner, Payment, PaymentBody, RedemptionClaim, Session, Sha256, StoreAll, Traversal,
-    VendorId,
+    Broker, Digest, Encode, MemoryStore, MessageSigner, Payment, PaymentBody, RedemptionClaim,
 };
 
-const NOW: u64 = 1_000_000;
+mod common;
+use common::{BROKER, NOW, VENDOR};
 
 fn bench_protocol(c: &mut Criterion) {
-    let broker = SigningKey::from_bytes(&[1; 32]);
-    let customer = SigningKey::from_bytes(&[2; 32]);
-    let broker_id = BrokerId::from_bytes([3; 32]);
-    let vendor = VendorId::from_bytes([4; 32]);
-    let cert = Certificate::issue(
-        CertificateFields {
-            broker: broker_id,
-            serial: 1,
-            customer: CustomerId::from_bytes([5; 16]),
-            customer_key: customer.public_key(),
-            credit_limit: u64::MAX / 4,
-            valid_from: 0,
-            expires: NOW * 2,
-        },
-        &broker,
-    )
-    .expect("issue");
-    let params =
-        ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([6; 16]), 1 << 16).expect("params");
-    let wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([7; 32]), params).expect("chain");
-    let anchor = wallet.anchor();
-    let paywords: Vec<_> = wallet.collect();
-    let commitment = Commitment::sign(
-        CommitmentFields {
-            certificate: cert.digest(),
-            vendor,
-            unit_value: 1,
-            valid_from: 0,
-            expires: NOW * 2,
-            chain: CommittedChain::Single { params, anchor },
-            renewal: None,
-        },
-        &customer,
-    )
-    .expect("sign");
-    let digest = commitment.digest();
-    let broker_key = broker.public_key();
-
+    let s = common::signed();
+    let broker_key = s.broker_key;
     let mut g = c.benchmark_group("protocol");
     g.throughput(Throughput::Elements(1));
 
     let d = Digest::from_bytes([9; 32]);
-    let sig = broker.sign_digest(&d).expect("sign");
+    let sig = s.broker.sign_digest(&d).expect("sign");
     g.bench_function("ed25519_verify", |b| {
         b.iter(|| broker_key.verify(black_box(&d), black_box(&sig)))
     });
 
-    g.bench_function("session_open", |b| {
-        b.iter(|| {
-            Session::open(
-                vendor,
-                &broker_key,
-                black_box(cert),
-                black_box(commitment),
-                NOW,
-                0,
-            )
-        })
-    });
-
-    // One-unit payments, each a fresh payword; the session is rebuilt when the
-    // chain runs out.
-    let fresh = || Session::open(vendor, &broker_key, cert, commitment, NOW, 0).expect("open");
-    let mut session = fresh();
-    let mut next = 0usize;
-    g.bench_function("session_pay_1", |b| {
-        b.iter(|| {
-            if next == paywords.len() {
-                session = fresh();
-                next = 0;
-            }
-            let p = Payment::new(digest, PaymentBody::Single(paywords[next]));
-            next += 1;
-            session.pay(black_box(&p), NOW)
-        })
-    });
+    // `session_open`, then `session_pay_1`: one-unit payments, each a fresh
+    // payword; the session is rebuilt when the chain runs out.
+    common::bench_session(&mut g, &s, "session_open", "session_pay_1");
 
     let claim = RedemptionClaim {
-        certificate: cert,
-        commitment,
-        payment: Payment::new(digest, PaymentBody::Single(paywords[999])),
+        certificate: s.cert,
+        commitment: s.commitment,
+        payment: Payment::new(s.digest, PaymentBody::Single(s.paywords[999])),
     };
     g.bench_function("redeem_1000", |b| {
         b.iter_batched(
-            || Broker::new(broker_id, broker_key, MemoryStore::new(), 0),
-            |mut broker| broker.redeem(black_box(&claim), &vendor, NOW),
+            || Broker::new(BROKER, broker_key, MemoryStore::new(), 0),
+            |mut broker| broker.redeem(black_box(&claim), &VENDOR, NOW),
             BatchSize::SmallInput,
         )
     });

@@ -22,23 +22,16 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use ed25519_dalek::SigningKey;
 use payword::symmetric::{
     BrokerKeys, CustomerSession, LongTermKey, ReplayCache, RequestFields, RequestId, RequestNonce,
     SymmetricBroker, SymmetricClaim, SymmetricSession, TicketRequest,
 };
-use payword::{
-    BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CommittedChain, CustomerId, HashAlg, MessageSigner, Payment, PaymentBody,
-    Session, Sha256, StoreAll, Traversal, VendorId,
-};
+use payword::{CustomerId, VendorId};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 
-const NOW: u64 = 1_000_000;
-const CUSTOMER: CustomerId = CustomerId::from_bytes([5; 16]);
-const VENDOR: VendorId = VendorId::from_bytes([4; 32]);
-const BROKER: BrokerId = BrokerId::from_bytes([3; 32]);
+mod common;
+use common::{BROKER, CUSTOMER, NOW, VENDOR};
 
 struct Keys(LongTermKey, LongTermKey);
 
@@ -52,43 +45,10 @@ impl BrokerKeys for Keys {
 }
 
 fn bench_symmetric(c: &mut Criterion) {
-    let params =
-        ChainParams::new(HashAlg::Sha256, ChainId::from_bytes([6; 16]), 1 << 16).expect("params");
-    let wallet = StoreAll::<Sha256>::new(&ChainSeed::from_bytes([7; 32]), params).expect("chain");
-    let anchor = wallet.anchor();
-    let paywords: Vec<_> = wallet.collect();
-
     // The signed path.
-    let broker = SigningKey::from_bytes(&[1; 32]);
-    let customer = SigningKey::from_bytes(&[2; 32]);
-    let cert = Certificate::issue(
-        CertificateFields {
-            broker: BROKER,
-            serial: 1,
-            customer: CUSTOMER,
-            customer_key: customer.public_key(),
-            credit_limit: u64::MAX / 4,
-            valid_from: 0,
-            expires: NOW * 2,
-        },
-        &broker,
-    )
-    .expect("issue");
-    let commitment = Commitment::sign(
-        CommitmentFields {
-            certificate: cert.digest(),
-            vendor: VENDOR,
-            unit_value: 1,
-            valid_from: 0,
-            expires: NOW * 2,
-            chain: CommittedChain::Single { params, anchor },
-            renewal: None,
-        },
-        &customer,
-    )
-    .expect("sign");
-    let digest = commitment.digest();
-    let broker_key = broker.public_key();
+    let signed = common::signed();
+    let (params, anchor) = (signed.params, signed.anchor);
+    let paywords = &signed.paywords;
 
     // The symmetric path.
     let mut rng = ChaCha20Rng::from_seed([8; 32]);
@@ -130,32 +90,7 @@ fn bench_symmetric(c: &mut Criterion) {
     let mut g = c.benchmark_group("symmetric");
     g.throughput(Throughput::Elements(1));
 
-    g.bench_function("signed_open", |b| {
-        b.iter(|| {
-            Session::open(
-                VENDOR,
-                &broker_key,
-                black_box(cert),
-                black_box(commitment),
-                NOW,
-                0,
-            )
-        })
-    });
-    let fresh = || Session::open(VENDOR, &broker_key, cert, commitment, NOW, 0).expect("open");
-    let mut session = fresh();
-    let mut next = 0usize;
-    g.bench_function("signed_pay_1", |b| {
-        b.iter(|| {
-            if next == paywords.len() {
-                session = fresh();
-                next = 0;
-            }
-            let p = Payment::new(digest, PaymentBody::Single(paywords[next]));
-            next += 1;
-            session.pay(black_box(&p), NOW)
-        })
-    });
+    common::bench_session(&mut g, &signed, "signed_open", "signed_pay_1");
 
     let mut issue_rng = ChaCha20Rng::from_seed([10; 32]);
     g.bench_function("sym_issue", |b| {

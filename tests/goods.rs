@@ -10,13 +10,14 @@ use payword::goods::{
     BadDeliveryProof, Buyer, Content, ContentId, Delivery, GoodsError, MAX_CHUNKS, Manifest,
     Seller, purchase_chain_id,
 };
+use payword::lmots::LmotsPublicKey;
 use payword::renew::{CascadeClaim, RenewingWallet};
 use payword::store::Table;
 use payword::{
     Broker, BrokerId, Certificate, CertificateFields, ChainId, ChainParams, ChainSeed, Commitment,
-    CommitmentFields, CustomerId, DecodeError, Digest, Encode, HashAlg, MemoryStore, MessageSigner,
-    Payment, PaymentBody, Payword, PublicKey, Session, SessionError, Sha256, VendorId, VerifyError,
-    Word,
+    CommitmentFields, CommittedChain, CustomerId, DecodeError, Digest, Encode, HashAlg,
+    MemoryStore, MessageSigner, Payment, PaymentBody, Payword, PublicKey, Session, SessionError,
+    Sha256, VendorId, VerifyError, Word,
 };
 
 const NOW: u64 = 1_000;
@@ -86,31 +87,31 @@ struct Run<'c> {
     released: Vec<Payment>,
 }
 
-fn commitment_for(chain: ChainId, renew: bool) -> (RenewingWallet<Sha256>, Commitment) {
-    let params = ChainParams::new(HashAlg::Sha256, chain, CHAIN.into()).unwrap();
-    let wallet =
-        RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([0x5e; 32]), params, 0).unwrap();
-    let commitment = Commitment::sign(
+/// The customer's commitment to `VENDOR` (under [`certificate`], valid
+/// from 0 to 100 000) on `chain`, at `unit_value` a unit.
+fn sign_commitment(
+    chain: CommittedChain,
+    unit_value: u64,
+    renewal: Option<LmotsPublicKey>,
+) -> Commitment {
+    Commitment::sign(
         CommitmentFields {
             certificate: certificate().digest(),
             vendor: VENDOR,
-            unit_value: PRICE,
+            unit_value,
             valid_from: 0,
             expires: 100_000,
-            chain: wallet.committed_chain(),
-            renewal: renew.then(|| wallet.renewal_key()),
+            chain,
+            renewal,
         },
         &customer_key(),
     )
-    .unwrap();
-    (wallet, commitment)
+    .unwrap()
 }
 
-fn open(content: &Content, manifest: Manifest) -> Run<'_> {
-    let buyer = Buyer::new(manifest, &vendor_key().public_key(), NONCE).unwrap();
-    let (mut wallet, commitment) = commitment_for(buyer.chain_id(), true);
-    wallet.bind(&commitment).unwrap();
-    let session = Session::open(
+/// The vendor's session on `commitment` under [`certificate`], opened at `NOW`.
+fn open_session(commitment: Commitment) -> Session {
+    Session::open(
         VENDOR,
         &broker_key().public_key(),
         certificate(),
@@ -118,7 +119,26 @@ fn open(content: &Content, manifest: Manifest) -> Run<'_> {
         NOW,
         0,
     )
-    .unwrap();
+    .unwrap()
+}
+
+fn commitment_for(chain: ChainId, renew: bool) -> (RenewingWallet<Sha256>, Commitment) {
+    let params = ChainParams::new(HashAlg::Sha256, chain, CHAIN.into()).unwrap();
+    let wallet =
+        RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([0x5e; 32]), params, 0).unwrap();
+    let commitment = sign_commitment(
+        wallet.committed_chain(),
+        PRICE,
+        renew.then(|| wallet.renewal_key()),
+    );
+    (wallet, commitment)
+}
+
+fn open(content: &Content, manifest: Manifest) -> Run<'_> {
+    let buyer = Buyer::new(manifest, &vendor_key().public_key(), NONCE).unwrap();
+    let (mut wallet, commitment) = commitment_for(buyer.chain_id(), true);
+    wallet.bind(&commitment).unwrap();
+    let session = open_session(commitment);
     let seller = Seller::open(content, manifest, session, &NONCE).unwrap();
     Run {
         buyer,
@@ -163,9 +183,31 @@ impl Run<'_> {
         assert_eq!(self.seller.exposure(), vendor);
     }
 
+    /// One honest step: the customer pays, the vendor delivers the next
+    /// chunk, the customer receives it.
+    fn step(&mut self) {
+        self.pay().unwrap();
+        let d = self.seller.deliver().unwrap();
+        self.buyer.receive(&d).unwrap();
+    }
+
     fn cascade(&self) -> CascadeClaim {
         self.seller.session().cascade().unwrap()
     }
+}
+
+/// A purchase of `content` under its own manifest, opened.
+fn opened(content: &Content) -> Run<'_> {
+    open(content, manifest(content))
+}
+
+/// A purchase of `content` after `chunks` honest steps.
+fn delivered(content: &Content, chunks: u32) -> Run<'_> {
+    let mut run = opened(content);
+    for _ in 0..chunks {
+        run.step();
+    }
+    run
 }
 
 fn broker() -> Broker {
@@ -175,7 +217,7 @@ fn broker() -> Broker {
 #[test]
 fn honest_run_is_delivered_and_redeemed_in_full() {
     let content = honest();
-    let mut run = open(&content, manifest(&content));
+    let mut run = opened(&content);
     let mut got = Vec::new();
     while !run.buyer.is_complete() {
         run.pay().unwrap();
@@ -258,12 +300,7 @@ fn a_wrong_chunk_at_every_step_costs_the_customer_nothing_after_the_proof() {
 fn a_withholding_seller_takes_at_most_one_unit() {
     for k in 1..=CHUNKS {
         let content = honest();
-        let mut run = open(&content, manifest(&content));
-        for _ in 1..k {
-            run.pay().unwrap();
-            let d = run.seller.deliver().unwrap();
-            run.buyer.receive(&d).unwrap();
-        }
+        let mut run = delivered(&content, k - 1);
         run.pay().unwrap();
         // The vendor keeps chunk k; the customer pays nothing more.
         assert_eq!(run.buyer.authorize(), Err(GoodsError::Outstanding));
@@ -304,11 +341,9 @@ fn a_withholding_seller_takes_at_most_one_unit() {
 fn a_customer_who_stops_paying_gets_nothing_unpaid() {
     for k in 1..=CHUNKS {
         let content = honest();
-        let mut run = open(&content, manifest(&content));
+        let mut run = opened(&content);
         for _ in 1..k {
-            run.pay().unwrap();
-            let d = run.seller.deliver().unwrap();
-            run.buyer.receive(&d).unwrap();
+            run.step();
             run.check_exposure();
         }
         // The customer stops before payword k: the vendor sends nothing.
@@ -328,12 +363,7 @@ fn a_customer_who_stops_paying_gets_nothing_unpaid() {
 fn forged_and_replayed_paywords_buy_nothing() {
     for k in 2..=CHUNKS {
         let content = honest();
-        let mut run = open(&content, manifest(&content));
-        for _ in 1..k {
-            run.pay().unwrap();
-            let d = run.seller.deliver().unwrap();
-            run.buyer.receive(&d).unwrap();
-        }
+        let mut run = delivered(&content, k - 1);
         let paid = run.seller.paid();
         // Replay of the last payword.
         let last = *run.released.last().unwrap();
@@ -365,7 +395,7 @@ fn forged_and_replayed_paywords_buy_nothing() {
     }
     // Two units at once are refused (one payword per chunk).
     let content = honest();
-    let mut run = open(&content, manifest(&content));
+    let mut run = opened(&content);
     let _skipped = run.wallet.pay().unwrap();
     let two = run.wallet.pay().unwrap();
     assert!(matches!(
@@ -505,31 +535,15 @@ fn the_cap_applies_to_plain_redemptions_and_keeps_the_lowest_index() {
     let mut wallet =
         payword::Pebbler::<Sha256>::new(&ChainSeed::from_bytes([3; 32]), params).unwrap();
     use payword::Traversal as _;
-    let commitment = Commitment::sign(
-        CommitmentFields {
-            certificate: certificate().digest(),
-            vendor: VENDOR,
-            unit_value: PRICE,
-            valid_from: 0,
-            expires: 100_000,
-            chain: payword::CommittedChain::Single {
-                params,
-                anchor: wallet.anchor(),
-            },
-            renewal: None,
+    let commitment = sign_commitment(
+        CommittedChain::Single {
+            params,
+            anchor: wallet.anchor(),
         },
-        &customer_key(),
-    )
-    .unwrap();
-    let session = Session::open(
-        VENDOR,
-        &broker_key().public_key(),
-        certificate(),
-        commitment,
-        NOW,
-        0,
-    )
-    .unwrap();
+        PRICE,
+        None,
+    );
+    let session = open_session(commitment);
     let mut seller = Seller::open(&served, m, session, &NONCE).unwrap();
     let mut buyer = Buyer::new(m, &vendor_key().public_key(), NONCE).unwrap();
     let digest = commitment.digest();
@@ -573,28 +587,8 @@ fn the_seller_checks_the_binding() {
     let open_with = |chain: ChainId, unit_value: u64| {
         let params = ChainParams::new(HashAlg::Sha256, chain, 4).unwrap();
         let w = RenewingWallet::<Sha256>::new(ChainSeed::from_bytes([1; 32]), params, 0).unwrap();
-        let commitment = Commitment::sign(
-            CommitmentFields {
-                certificate: certificate().digest(),
-                vendor: VENDOR,
-                unit_value,
-                valid_from: 0,
-                expires: 100_000,
-                chain: w.committed_chain(),
-                renewal: None,
-            },
-            &customer_key(),
-        )
-        .unwrap();
-        let session = Session::open(
-            VENDOR,
-            &broker_key().public_key(),
-            certificate(),
-            commitment,
-            NOW,
-            0,
-        )
-        .unwrap();
+        let commitment = sign_commitment(w.committed_chain(), unit_value, None);
+        let session = open_session(commitment);
         Seller::open(&content, m, session, &NONCE).map(|_| ())
     };
     let good = purchase_chain_id(&m.digest(), &NONCE);
@@ -608,8 +602,7 @@ fn the_seller_checks_the_binding() {
     let other = Content::new(ContentId::from_bytes([2; 32]), CHUNK, file(), &seed()).unwrap();
     let buyer = Buyer::new(m, &vendor_key().public_key(), NONCE).unwrap();
     let (_, c) = commitment_for(buyer.chain_id(), true);
-    let session =
-        Session::open(VENDOR, &broker_key().public_key(), certificate(), c, NOW, 0).unwrap();
+    let session = open_session(c);
     assert!(matches!(
         Seller::open(&other, m, session, &NONCE),
         Err(GoodsError::WrongManifest)
@@ -624,7 +617,7 @@ fn the_seller_checks_the_binding() {
 #[test]
 fn renewals_only_at_the_end_of_a_chain() {
     let content = honest();
-    let mut run = open(&content, manifest(&content));
+    let mut run = opened(&content);
     run.pay().unwrap();
     // A wallet renewing early: its link is refused until the chain is used up.
     let params = ChainParams::new(HashAlg::Sha256, run.buyer.chain_id(), CHAIN.into()).unwrap();
@@ -735,7 +728,7 @@ fn a_proof_counts_only_against_the_vendor_whose_known_key_signed_it() {
             unit_value: 1,
             valid_from: NOW - 10,
             expires: NOW + 10_000,
-            chain: payword::CommittedChain::Single {
+            chain: CommittedChain::Single {
                 params,
                 anchor: payword::Traversal::anchor(&wallet),
             },

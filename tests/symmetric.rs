@@ -91,13 +91,25 @@ impl World {
         }
     }
 
+    /// A request on `f`, MAC'd under the customer's key.
+    fn request_with(&self, f: RequestFields) -> TicketRequest {
+        TicketRequest::new(f, self.ck()).unwrap()
+    }
+
     fn request(&mut self, vendor: VendorId) -> TicketRequest {
         let f = self.fields(vendor);
-        TicketRequest::new(f, self.ck()).unwrap()
+        self.request_with(f)
     }
 
     fn issue(&mut self, request: &TicketRequest) -> Result<Ticket, SymmetricError> {
         self.broker.issue(request, &self.keys, NOW, &mut self.rng)
+    }
+
+    /// A request to `VENDOR` and its ticket.
+    fn ticket(&mut self) -> (TicketRequest, Ticket) {
+        let request = self.request(VENDOR);
+        let ticket = self.issue(&request).unwrap();
+        (request, ticket)
     }
 
     fn vendor_open(
@@ -106,18 +118,65 @@ impl World {
         cache: &mut ReplayCache<8>,
         now: u64,
     ) -> Result<SymmetricSession, SymmetricError> {
-        SymmetricSession::open(VENDOR, BROKER, self.vk(VENDOR), part, cache, now, SKEW)
+        vendor_open_as(VENDOR, BROKER, self.vk(VENDOR), part, cache, now)
+    }
+
+    /// `VENDOR`'s session on `part`, with a fresh replay cache, at `NOW`.
+    fn vendor_session(&self, part: &VendorTicket) -> SymmetricSession {
+        self.vendor_open(part, &mut ReplayCache::new(), NOW)
+            .unwrap()
+    }
+
+    /// The customer's session on the reply `part` to `request`.
+    fn customer_open(
+        &self,
+        request: &TicketRequest,
+        part: &CustomerTicket,
+        now: u64,
+    ) -> Result<CustomerSession, SymmetricError> {
+        CustomerSession::open(request, self.ck(), part, now, SKEW)
     }
 
     /// A request, its ticket, both sessions opened.
     fn run(&mut self) -> (TicketRequest, Ticket, SymmetricSession, CustomerSession) {
-        let request = self.request(VENDOR);
-        let ticket = self.issue(&request).unwrap();
+        let (request, ticket) = self.ticket();
         let mut cache = ReplayCache::new();
         let v = self.vendor_open(&ticket.vendor, &mut cache, NOW).unwrap();
-        let c = CustomerSession::open(&request, self.ck(), &ticket.customer, NOW, SKEW).unwrap();
+        let c = self.customer_open(&request, &ticket.customer, NOW).unwrap();
         (request, ticket, v, c)
     }
+
+    /// A run in which the vendor accepted the customer's payment of one
+    /// unit (the next payword) for request 1.
+    fn paid_once(&mut self) -> (Ticket, SymmetricSession, CustomerSession, SymmetricPayment) {
+        let (_, ticket, mut v, c) = self.run();
+        let p = c.pay(req(1), self.chain.next_payword().unwrap());
+        v.pay(&p, &req(1), NOW).unwrap();
+        (ticket, v, c, p)
+    }
+
+    /// The broker's ruling on `claim` against the customer's `counter`.
+    fn arbitrate(
+        &self,
+        claim: SymmetricClaim,
+        counter: Option<SymmetricPayment>,
+    ) -> Result<Ruling, SymmetricError> {
+        self.broker
+            .arbitrate(&Dispute { claim, counter }, &self.keys, 1 << 16)
+    }
+}
+
+/// A vendor's session on `part` at `now` (skew `SKEW`), as `vendor` of
+/// `broker` with long-term key `key`.
+fn vendor_open_as(
+    vendor: VendorId,
+    broker: BrokerId,
+    key: &LongTermKey,
+    part: &VendorTicket,
+    cache: &mut ReplayCache<8>,
+    now: u64,
+) -> Result<SymmetricSession, SymmetricError> {
+    SymmetricSession::open(vendor, broker, key, part, cache, now, SKEW)
 }
 
 fn req(n: u8) -> RequestId {
@@ -274,8 +333,7 @@ fn secrets_are_redacted_and_compared_in_constant_time() {
 #[test]
 fn goal_fresh_replayed_ticket_is_refused() {
     let mut w = World::new();
-    let request = w.request(VENDOR);
-    let ticket = w.issue(&request).unwrap();
+    let (request, ticket) = w.ticket();
     let mut cache = ReplayCache::new();
     w.vendor_open(&ticket.vendor, &mut cache, NOW).unwrap();
     assert_eq!(
@@ -306,12 +364,10 @@ fn goal_fresh_replay_cache_fails_closed() {
     let mut w = World::new();
     let mut cache = ReplayCache::<8>::new();
     for _ in 0..8 {
-        let r = w.request(VENDOR);
-        let t = w.issue(&r).unwrap();
+        let (_, t) = w.ticket();
         w.vendor_open(&t.vendor, &mut cache, NOW).unwrap();
     }
-    let r = w.request(VENDOR);
-    let t = w.issue(&r).unwrap();
+    let (_, t) = w.ticket();
     assert_eq!(
         w.vendor_open(&t.vendor, &mut cache, NOW).map(|_| ()),
         Err(SymmetricError::ReplayCacheFull)
@@ -325,7 +381,7 @@ fn goal_fresh_stale_or_expired_ticket_is_refused() {
     let mut f = w.fields(VENDOR);
     f.valid_from = 1_000;
     f.expires = 2_000;
-    let request = TicketRequest::new(f, w.ck()).unwrap();
+    let request = w.request_with(f);
     let ticket = w.issue(&request).unwrap();
     let mut cache = ReplayCache::new();
     assert_eq!(
@@ -340,7 +396,7 @@ fn goal_fresh_stale_or_expired_ticket_is_refused() {
     );
     assert!(cache.is_empty());
     assert_eq!(
-        CustomerSession::open(&request, w.ck(), &ticket.customer, 2_000 + SKEW + 1, SKEW)
+        w.customer_open(&request, &ticket.customer, 2_000 + SKEW + 1)
             .map(|_| ()),
         Err(SymmetricError::Expired)
     );
@@ -353,7 +409,7 @@ fn goal_fresh_stale_or_expired_ticket_is_refused() {
     );
     let mut f = w.fields(VENDOR);
     f.expires = DEFAULT_MAX_LIFETIME + 1;
-    let long = TicketRequest::new(f, w.ck()).unwrap();
+    let long = w.request_with(f);
     assert_eq!(
         w.issue(&long).map(|_| ()),
         Err(SymmetricError::InvalidTerms)
@@ -370,12 +426,12 @@ fn goal_fresh_stale_or_expired_ticket_is_refused() {
 #[test]
 fn goal_fresh_old_reply_replayed_to_customer_is_refused() {
     let mut w = World::new();
-    let old_request = w.request(VENDOR);
-    let old = w.issue(&old_request).unwrap();
+    let (_, old) = w.ticket();
     let new_request = w.request(VENDOR);
     // An attacker answers the new request with the old reply.
     assert_eq!(
-        CustomerSession::open(&new_request, w.ck(), &old.customer, NOW, SKEW).map(|_| ()),
+        w.customer_open(&new_request, &old.customer, NOW)
+            .map(|_| ()),
         Err(SymmetricError::NonceMismatch)
     );
 }
@@ -387,21 +443,14 @@ fn goal_fresh_old_reply_replayed_to_customer_is_refused() {
 #[test]
 fn goal_shared_ticket_moved_to_another_vendor_is_refused() {
     let mut w = World::new();
-    let request = w.request(VENDOR);
-    let ticket = w.issue(&request).unwrap();
+    let (_, ticket) = w.ticket();
     let mut cache = ReplayCache::<8>::new();
+    let mut open_as = |vendor, broker, key: &LongTermKey, part: &VendorTicket| {
+        vendor_open_as(vendor, broker, key, part, &mut cache, NOW).map(|_| ())
+    };
     // Presented as is to another vendor: its header names VENDOR.
     assert_eq!(
-        SymmetricSession::open(
-            OTHER_VENDOR,
-            BROKER,
-            w.vk(OTHER_VENDOR),
-            &ticket.vendor,
-            &mut cache,
-            NOW,
-            SKEW
-        )
-        .map(|_| ()),
+        open_as(OTHER_VENDOR, BROKER, w.vk(OTHER_VENDOR), &ticket.vendor),
         Err(SymmetricError::WrongVendor)
     );
     // With the header rewritten to name the other vendor: it does not open
@@ -410,44 +459,22 @@ fn goal_shared_ticket_moved_to_another_vendor_is_refused() {
     b[34..66].copy_from_slice(OTHER_VENDOR.as_bytes());
     let moved = VendorTicket::decode(&b).unwrap();
     assert_eq!(
-        SymmetricSession::open(
-            OTHER_VENDOR,
-            BROKER,
-            w.vk(OTHER_VENDOR),
-            &moved,
-            &mut cache,
-            NOW,
-            SKEW
-        )
-        .map(|_| ()),
+        open_as(OTHER_VENDOR, BROKER, w.vk(OTHER_VENDOR), &moved),
         Err(SymmetricError::Sealed)
     );
     // Another broker id.
     assert_eq!(
-        SymmetricSession::open(
+        open_as(
             VENDOR,
             BrokerId::from_bytes([1; 32]),
             w.vk(VENDOR),
-            &ticket.vendor,
-            &mut cache,
-            NOW,
-            SKEW
-        )
-        .map(|_| ()),
+            &ticket.vendor
+        ),
         Err(SymmetricError::WrongBroker)
     );
     // The other vendor's long-term key does not open it either.
     assert_eq!(
-        SymmetricSession::open(
-            VENDOR,
-            BROKER,
-            w.vk(OTHER_VENDOR),
-            &ticket.vendor,
-            &mut cache,
-            NOW,
-            SKEW
-        )
-        .map(|_| ()),
+        open_as(VENDOR, BROKER, w.vk(OTHER_VENDOR), &ticket.vendor),
         Err(SymmetricError::Sealed)
     );
     assert!(cache.is_empty());
@@ -456,8 +483,7 @@ fn goal_shared_ticket_moved_to_another_vendor_is_refused() {
 #[test]
 fn goal_shared_every_flipped_byte_of_a_ticket_is_refused() {
     let mut w = World::new();
-    let request = w.request(VENDOR);
-    let ticket = w.issue(&request).unwrap();
+    let (request, ticket) = w.ticket();
     let vb = ticket.vendor.to_bytes();
     for i in 0..vb.len() {
         let b = flipped(&vb, i, (i % 8) as u8);
@@ -477,7 +503,7 @@ fn goal_shared_every_flipped_byte_of_a_ticket_is_refused() {
         let got = CustomerTicket::decode(&b)
             .map_err(|e| e.to_string())
             .and_then(|t| {
-                CustomerSession::open(&request, w.ck(), &t, NOW, SKEW)
+                w.customer_open(&request, &t, NOW)
                     .map(|_| ())
                     .map_err(|e| format!("{e:?}"))
             });
@@ -495,8 +521,7 @@ fn goal_shared_every_flipped_byte_of_a_ticket_is_refused() {
 #[test]
 fn goal_shared_customer_part_does_not_open_as_a_vendor_part() {
     let mut w = World::new();
-    let request = w.request(VENDOR);
-    let ticket = w.issue(&request).unwrap();
+    let (request, ticket) = w.ticket();
     // The customer's part under the customer's key is useless to the vendor
     // (and vice versa): they do not even decode as each other.
     assert_eq!(
@@ -516,7 +541,7 @@ fn goal_shared_customer_part_does_not_open_as_a_vendor_part() {
     b.splice(50..50, [0u8; 16]);
     let as_customer = CustomerTicket::decode(&b).unwrap();
     assert_eq!(
-        CustomerSession::open(&request, w.ck(), &as_customer, NOW, SKEW).map(|_| ()),
+        w.customer_open(&request, &as_customer, NOW).map(|_| ()),
         Err(SymmetricError::Sealed)
     );
 }
@@ -559,31 +584,27 @@ fn goal_terms_modified_request_is_refused_by_the_broker() {
     );
     // An unknown vendor.
     let f = w.fields(VendorId::from_bytes([7; 32]));
-    let r = TicketRequest::new(f, w.ck()).unwrap();
+    let r = w.request_with(f);
     assert_eq!(w.issue(&r).map(|_| ()), Err(SymmetricError::UnknownParty));
 }
 
 #[test]
 fn goal_terms_customer_refuses_other_terms_than_asked() {
     let mut w = World::new();
-    let request = w.request(VENDOR);
-    let ticket = w.issue(&request).unwrap();
+    let (request, ticket) = w.ticket();
+    // The reply opened by the customer as the answer to a request on `f`.
+    let answers = |f: RequestFields| {
+        w.customer_open(&w.request_with(f), &ticket.customer, NOW)
+            .map(|_| ())
+    };
     // The same nonce, other terms (a lower anchor, another vendor): the
     // reply does not answer this request.
     let mut f = *request.fields();
     f.anchor = Anchor::from_bytes([0; 32]);
-    let other = TicketRequest::new(f, w.ck()).unwrap();
-    assert_eq!(
-        CustomerSession::open(&other, w.ck(), &ticket.customer, NOW, SKEW).map(|_| ()),
-        Err(SymmetricError::TermsMismatch)
-    );
+    assert_eq!(answers(f), Err(SymmetricError::TermsMismatch));
     let mut f = *request.fields();
     f.customer = CustomerId::from_bytes([1; 16]);
-    let other = TicketRequest::new(f, w.ck()).unwrap();
-    assert_eq!(
-        CustomerSession::open(&other, w.ck(), &ticket.customer, NOW, SKEW).map(|_| ()),
-        Err(SymmetricError::WrongCustomer)
-    );
+    assert_eq!(answers(f), Err(SymmetricError::WrongCustomer));
 }
 
 // ---------------------------------------------------------------------------
@@ -678,10 +699,8 @@ fn payment_mac_under_an_old_key_is_refused() {
     let request = w.request(VENDOR);
     let old = w.issue(&request).unwrap();
     let new = w.issue(&request).unwrap();
-    let c_old = CustomerSession::open(&request, w.ck(), &old.customer, NOW, SKEW).unwrap();
-    let mut v = w
-        .vendor_open(&new.vendor, &mut ReplayCache::new(), NOW)
-        .unwrap();
+    let c_old = w.customer_open(&request, &old.customer, NOW).unwrap();
+    let mut v = w.vendor_session(&new.vendor);
     let p = c_old.pay(req(1), w.chain.next_payword().unwrap());
     let mut b = p.to_bytes();
     b[2..18].copy_from_slice(new.vendor.ticket().as_bytes());
@@ -840,48 +859,29 @@ fn vendor_remac(
 #[test]
 fn dispute_vendor_claim_with_the_customers_receipt_stands() {
     let mut w = World::new();
-    let (_, ticket, mut v, c) = w.run();
-    let p = c.pay(req(1), w.chain.next_payword().unwrap());
-    v.pay(&p, &req(1), NOW).unwrap();
+    let (ticket, v, c, p) = w.paid_once();
     let claim = v.claim().unwrap();
-    let d = Dispute {
-        claim,
-        counter: None,
-    };
-    assert_eq!(w.broker.arbitrate(&d, &w.keys, 1 << 16), Ok(Ruling::Vendor));
+    assert_eq!(w.arbitrate(claim, None), Ok(Ruling::Vendor));
     // The customer's counter-claim repeats the same request: the vendor.
-    let d = Dispute {
-        claim,
-        counter: Some(p),
-    };
-    assert_eq!(w.broker.arbitrate(&d, &w.keys, 1 << 16), Ok(Ruling::Vendor));
+    assert_eq!(w.arbitrate(claim, Some(p)), Ok(Ruling::Vendor));
     // A dishonest customer equivocates: the same payword for another
     // request, with a valid receipt of its own.
     let other = c.pay(req(2), *p.payword());
-    let d = Dispute {
-        claim,
-        counter: Some(other),
-    };
     assert_eq!(
-        w.broker.arbitrate(&d, &w.keys, 1 << 16),
+        w.arbitrate(claim, Some(other)),
         Ok(Ruling::CustomerEquivocated)
     );
     // A counter-claim about another payword or ticket is no counter-claim.
-    let d = Dispute {
-        claim,
-        counter: Some(c.pay(req(1), Payword::new(2, Word::from_bytes([0; 32])))),
-    };
     assert_eq!(
-        w.broker.arbitrate(&d, &w.keys, 1 << 16),
+        w.arbitrate(
+            claim,
+            Some(c.pay(req(1), Payword::new(2, Word::from_bytes([0; 32]))))
+        ),
         Err(SymmetricError::CounterMismatch)
     );
     let (_, _, _, c2) = w.run();
-    let d = Dispute {
-        claim,
-        counter: Some(c2.pay(req(1), *p.payword())),
-    };
     assert_eq!(
-        w.broker.arbitrate(&d, &w.keys, 1 << 16),
+        w.arbitrate(claim, Some(c2.pay(req(1), *p.payword()))),
         Err(SymmetricError::WrongTicket)
     );
     let _ = ticket;
@@ -890,9 +890,7 @@ fn dispute_vendor_claim_with_the_customers_receipt_stands() {
 #[test]
 fn dispute_vendor_rebinding_a_payword_loses() {
     let mut w = World::new();
-    let (_, ticket, mut v, c) = w.run();
-    let p = c.pay(req(1), w.chain.next_payword().unwrap());
-    v.pay(&p, &req(1), NOW).unwrap();
+    let (ticket, _, _, p) = w.paid_once();
     // The vendor claims the payword paid for request 2, with a session MAC
     // it made itself: the MAC verifies (the vendor holds the key), the
     // customer's receipt does not.
@@ -903,32 +901,14 @@ fn dispute_vendor_rebinding_a_payword_loses() {
     };
     let r = w.broker.redeem(&claim, &w.keys, NOW, 0, 1 << 16).unwrap();
     assert_eq!((r.units, r.request, r.receipt), (1, req(2), false));
-    let d = Dispute {
-        claim,
-        counter: None,
-    };
-    assert_eq!(
-        w.broker.arbitrate(&d, &w.keys, 1 << 16),
-        Ok(Ruling::Unproven)
-    );
+    assert_eq!(w.arbitrate(claim, None), Ok(Ruling::Unproven));
     // The customer's counter-claim (its own payment, request 1) wins.
-    let d = Dispute {
-        claim,
-        counter: Some(p),
-    };
-    assert_eq!(
-        w.broker.arbitrate(&d, &w.keys, 1 << 16),
-        Ok(Ruling::Customer)
-    );
+    assert_eq!(w.arbitrate(claim, Some(p)), Ok(Ruling::Customer));
     // A counter-claim with a broken MAC is refused.
     let mut b = p.to_bytes();
     b[133] ^= 1;
-    let d = Dispute {
-        claim,
-        counter: Some(SymmetricPayment::decode(&b).unwrap()),
-    };
     assert_eq!(
-        w.broker.arbitrate(&d, &w.keys, 1 << 16),
+        w.arbitrate(claim, Some(SymmetricPayment::decode(&b).unwrap())),
         Err(SymmetricError::BadMac)
     );
 }
@@ -977,10 +957,8 @@ fn seeded_issue_is_deterministic_and_opens() {
         .issue_seeded(&request, &w.keys, NOW, &LongTermKey::from_bytes([0x78; 32]))
         .unwrap();
     assert_ne!(a.vendor.ticket(), e.vendor.ticket());
-    let mut v = w
-        .vendor_open(&a.vendor, &mut ReplayCache::new(), NOW)
-        .unwrap();
-    let c = CustomerSession::open(&request, w.ck(), &a.customer, NOW, SKEW).unwrap();
+    let mut v = w.vendor_session(&a.vendor);
+    let c = w.customer_open(&request, &a.customer, NOW).unwrap();
     let p = c.pay(req(1), w.chain.next_payword().unwrap());
     assert_eq!(v.pay(&p, &req(1), NOW), Ok(3));
 }

@@ -35,31 +35,10 @@ use crate::fixture::{
     BROKER_ID, COMMIT_FROM, COMMIT_UNTIL, Funds, GRACE, NOW, VENDOR, broker_key,
     certificate_fields, id_and_seed,
 };
+use crate::multi::decode;
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-/// Decodes a `T`; if accepted, checks the canonical rule (decode → encode =
-/// input, within `MAX_LEN`); if refused, that the error displays.
-fn decode_typed<T: Encode + PartialEq + Debug>(data: &[u8]) -> Option<T> {
-    match T::decode(data) {
-        Ok(v) => {
-            assert!(
-                data.len() <= T::MAX_LEN,
-                "decoded {} bytes, MAX_LEN is {}",
-                data.len(),
-                T::MAX_LEN
-            );
-            assert_eq!(v.to_bytes(), data, "decode → encode changed the bytes");
-            assert_eq!(v.encode(&mut []), data.len());
-            Some(v)
-        }
-        Err(e) => {
-            assert!(!e.to_string().is_empty());
-            None
-        }
-    }
-}
 
 /// Big-endian `u32` at `at` (zeros past the end).
 fn be32(bytes: &[u8], at: usize) -> u32 {
@@ -871,11 +850,11 @@ pub fn lms_messages(data: &[u8]) {
     }
     let unchanged = bytes == m.bytes;
 
-    let cert = decode_typed::<Certificate>(&bytes);
-    let commitment = decode_typed::<Commitment>(&bytes);
-    let claim = decode_typed::<RedemptionClaim>(&bytes);
-    let offer = decode_typed::<Offer>(&bytes);
-    let payment = decode_typed::<Payment>(&bytes);
+    let cert = decode::<Certificate>(&bytes);
+    let commitment = decode::<Commitment>(&bytes);
+    let claim = decode::<RedemptionClaim>(&bytes);
+    let offer = decode::<Offer>(&bytes);
+    let payment = decode::<Payment>(&bytes);
     match AnyMessage::decode(&bytes) {
         Ok(AnyMessage::Certificate(x)) => assert_eq!(cert, Some(x)),
         Ok(AnyMessage::Commitment(x)) => assert_eq!(commitment, Some(x)),

@@ -32,8 +32,10 @@ use crate::fixture::{
     certificate_fields, customer_signer, id_and_seed,
 };
 
-/// Decodes a `T`; if accepted, checks the canonical rule.
-fn decode<T: Encode + PartialEq + Debug>(data: &[u8]) -> Option<T> {
+/// Decodes a `T`; if accepted, checks the canonical rule (decode → encode =
+/// input, within `MAX_LEN`); if refused, that the error displays. Shared with
+/// [`crate::lms`].
+pub(crate) fn decode<T: Encode + PartialEq + Debug>(data: &[u8]) -> Option<T> {
     match T::decode(data) {
         Ok(v) => {
             assert!(

@@ -872,6 +872,15 @@ pub fn run_tape(w: &Workload) -> Result<Costs, LabError> {
 /// As [`run_voucher`] and [`run_tape`]; [`LabError::Peer`] for
 /// [`Peer::Lms`] without a profile.
 pub fn costs(peer: Peer, w: &Workload, lms: Option<&LmsProfile>) -> Result<Costs, LabError> {
+    // The same bounds as the schemes' runs, and for the voucher (an Ed25519
+    // signature and verification per payment) at most MAX_SIGNED_PAYMENTS.
+    crate::run::check_size(w).map_err(|e| LabError::Peer(e.0))?;
+    let payments = u64::from(w.vendors) * u64::from(w.payments);
+    if peer == Peer::Voucher && payments > MAX_SIGNED_PAYMENTS {
+        return Err(LabError::Peer(format!(
+            "more than {MAX_SIGNED_PAYMENTS} signed payments to run"
+        )));
+    }
     match peer {
         Peer::Voucher => run_voucher(w),
         Peer::Tape => run_tape(w),
@@ -880,6 +889,9 @@ pub fn costs(peer: Peer, w: &Workload, lms: Option<&LmsProfile>) -> Result<Costs
             .ok_or_else(|| LabError::Peer("no LMS profile measured".into())),
     }
 }
+
+/// The most voucher payments a run signs and verifies (about a minute).
+pub const MAX_SIGNED_PAYMENTS: u64 = 1 << 20;
 
 /// `PartyCost` scaled per payment (`k·P` payments): a helper for tables.
 #[must_use]

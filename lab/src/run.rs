@@ -310,6 +310,36 @@ impl World {
     }
 }
 
+/// The most hashes a run may have to compute for its chains, or units it
+/// may have to pay: about a minute of work (a counted run refuses more
+/// before starting).
+pub const MAX_RUN_HASHES: u64 = 1 << 30;
+
+/// Bounds the work of a run before any of it: the chains built (`n` hashes
+/// each, `m` per vendor for a purse) and the units paid, each at most
+/// [`MAX_RUN_HASHES`]; at most `MAX_DEVICES` device keys.
+///
+/// # Errors
+///
+/// [`RunError`] naming the bound exceeded.
+pub fn check_size(w: &Workload) -> Result<(), RunError> {
+    let k = u64::from(w.vendors);
+    let chains = k * u64::from(purse_denominations(w.units));
+    let paid = k * u64::from(w.payments) * u64::from(w.units);
+    if chains * u64::from(w.chain_len) > MAX_RUN_HASHES || paid > MAX_RUN_HASHES {
+        return Err(RunError(format!(
+            "workload too large to run: more than {MAX_RUN_HASHES} hashes"
+        )));
+    }
+    if w.devices as usize > payword::domain::MAX_DEVICES {
+        return Err(RunError(format!(
+            "a domain holds at most {} devices",
+            payword::domain::MAX_DEVICES
+        )));
+    }
+    Ok(())
+}
+
 /// Runs `scheme` on `workload` for real (keys, commitments, payments,
 /// redemption) and returns what each party computed and sent, as counted.
 ///
@@ -341,6 +371,7 @@ pub fn run(scheme: Scheme, workload: &Workload) -> Result<Costs, RunError> {
     {
         return Err(RunError("empty or oversized workload".into()));
     }
+    check_size(&w)?;
     match scheme {
         Scheme::Plain => plain(&w, false),
         Scheme::Reservation => plain(&w, true),

@@ -133,3 +133,34 @@ fn the_broker_limits_are_the_model_limits() {
         run(Scheme::Reservation, &w).ok()
     );
 }
+
+#[test]
+fn oversized_runs_are_refused_before_any_work() {
+    let huge = Workload {
+        vendors: 2,
+        chain_len: u32::MAX,
+        payments: 1,
+        units: 1,
+        devices: 1,
+    };
+    for s in Scheme::ALL {
+        assert!(run(s, &huge).unwrap_err().0.contains("too large"), "{s}");
+    }
+    let devices = Workload {
+        vendors: 1,
+        chain_len: 8,
+        payments: 1,
+        units: 1,
+        devices: u32::MAX,
+    };
+    assert!(
+        run(Scheme::Domain, &devices)
+            .unwrap_err()
+            .0
+            .contains("devices")
+    );
+    assert_eq!(
+        model(Scheme::Domain, &devices),
+        Err(ModelError::TooManyDevices { max: 16 })
+    );
+}
